@@ -1,0 +1,1 @@
+"""Problem kinds: data models, generators and independent verifiers (imports nothing else of ours)."""

@@ -1,0 +1,71 @@
+"""The answer and option models of the wire format (SPEC §3), shared by the CLI, the service and the client."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AnswerStatus(StrEnum):
+    """The spec's answer table: one status per answer."""
+
+    SOLVED = "solved"
+    UNIQUE = "unique"
+    INFEASIBLE = "infeasible"
+    OPTIMAL = "optimal"
+    UNKNOWN = "unknown"
+
+
+class SolveOptions(BaseModel):
+    """How to solve: backend, sub-solver, wall-time limit, and which certificates to produce."""
+
+    model_config = ConfigDict(extra="forbid")
+    backend: str = Field(default="pysat", description="backend name, see `GET /v1/solvers`", examples=["pysat"])
+    solver: str | None = Field(default=None, description="sub-solver, e.g. cadical195 for pysat")
+    time_limit: float = Field(default=60.0, gt=0, le=86_400, description="wall seconds, encoding included")
+    unique: bool = Field(default=False, description="also prove the solution unique up to relabelling")
+    proof: bool = Field(default=True, description="log and check DRUP proofs for infeasible/unique/optimal")
+    embed_cnf: bool = Field(default=True, description="put the refuted DIMACS CNF in the certificate")
+    checker: Literal["auto", "drup", "rup"] = Field(
+        default="auto", description="proof checker: drup (formally verified), rup (fast), auto (drup while small)"
+    )
+    num_workers: int = Field(default=2, ge=1, le=64, description="CP-SAT worker threads")
+    seed: int = Field(default=0, ge=0, description="solver random seed")
+
+
+class Certificate(BaseModel):
+    """Why the answer holds: the solution itself, or a DRUP refutation that anyone can re-check."""
+
+    kind: str = Field(description="'solution', 'drup', or 'none' when no proof could be produced")
+    checked: bool = Field(description="true when our independent checker accepted it before we answered")
+    claim: str | None = Field(default=None, description="what the proof refutes, in words")
+    encoder: str | None = None
+    encoder_version: str | None = None
+    instance_sha256: str | None = None
+    cnf_sha256: str | None = None
+    cnf: str | None = Field(default=None, description="the refuted DIMACS CNF")
+    proof: str | None = Field(default=None, description="the DRUP proof text")
+    extra_clauses: list[list[int]] = Field(default_factory=list, description="clauses appended to the encoding")
+    variables: dict[str, list[list[int]]] | None = Field(default=None, description="CNF variable meanings")
+    checker: str | None = Field(default=None, description="the checker that accepted the proof")
+    check_s: float | None = None
+
+
+class TableEntry(BaseModel):
+    cell: list[int]
+    label: int | float | str
+
+
+class Answer(BaseModel):
+    """The answer to one partition instance (SPEC §3)."""
+
+    status: AnswerStatus
+    classes: list[list[int]] | None = None
+    table: list[TableEntry] | None = None
+    unconstrained: list[list[int]] | None = None
+    violations: int | None = None
+    certificate: Certificate | None = None
+    stats: dict[str, Any] = Field(default_factory=dict)
+    message: str | None = None

@@ -1,0 +1,168 @@
+"""Independent verification of partition solutions against the raw samples; trusts no encoder and no solver.
+
+The check is O(n) and vectorised: each sample's cell is `Σ_i c_i(x_i) · stride_i`, and the sample is explained
+when the table holds its label at that cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from problems.partition import PartitionInstance
+
+DENSE_TABLE_LIMIT = 10_000_000
+NO_LABEL = -1
+FOREIGN_LABEL = -2
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verdict: `ok` when the classes are well-formed and at most the allowed samples are violated."""
+
+    ok: bool
+    violated: list[int]
+    reason: str = ""
+
+
+def label_key(instance: PartitionInstance, label: Any) -> Any:
+    """The value labels are compared by: the label itself, or its quantum under `label_tolerance`."""
+    if instance.label_tolerance is not None and isinstance(label, float):
+        return round(label / instance.label_tolerance)
+    return label
+
+
+def verify_partition(
+    instance: PartitionInstance,
+    classes: Sequence[Sequence[int]],
+    table: Iterable[tuple[Sequence[int], Any]],
+    allowed_violations: int | None = None,
+) -> Verification:
+    """Re-check `classes` and the table `[(cell, label), ...]` against every sample of `instance`.
+
+    `allowed_violations` defaults to the instance's `max_violations` (and to "any" under "minimize").
+    """
+    class_arrays, reason = _class_arrays(instance, classes)
+    if class_arrays is None:
+        return Verification(False, [], reason)
+    strides = _strides(instance.budgets)
+    cells, labels, reason = _table_arrays(instance, table, strides)
+    if cells is None:
+        return Verification(False, [], reason)
+    sample_cells = np.zeros(instance.n_samples, dtype=np.int64)
+    for i, group_classes in enumerate(class_arrays):
+        sample_cells += group_classes[instance.tokens[:, i]] * strides[i]
+    table_labels = _lookup(cells, labels, sample_cells, total_cells=int(np.prod(instance.budgets)))
+    violated = np.flatnonzero(table_labels != instance.label_ids).tolist()
+    if allowed_violations is None:
+        mv = instance.max_violations
+        allowed_violations = instance.n_samples if mv == "minimize" else int(mv)
+    if len(violated) > allowed_violations:
+        return Verification(False, violated, f"{len(violated)} samples violated, {allowed_violations} allowed")
+    return Verification(True, violated)
+
+
+def _class_arrays(
+    instance: PartitionInstance, classes: Sequence[Sequence[int]]
+) -> tuple[list[np.ndarray] | None, str]:
+    if len(classes) != instance.n_groups:
+        return None, f"{len(classes)} class maps for {instance.n_groups} groups"
+    arrays = []
+    for i, group_classes in enumerate(classes):
+        array = np.asarray(group_classes, dtype=np.int64)
+        if array.shape != (instance.sizes[i],):
+            return None, f"group {i}: {array.shape} classes for {instance.sizes[i]} tokens"
+        if array.size and (array.min() < 0 or array.max() >= instance.budgets[i]):
+            return None, f"group {i}: class outside 0..{instance.budgets[i] - 1}"
+        arrays.append(array)
+    return arrays, ""
+
+
+def _strides(budgets: Sequence[int]) -> list[int]:
+    """Row-major strides of the cell grid K_1 × ... × K_I (the last group varies fastest)."""
+    strides = [1] * len(budgets)
+    for i in range(len(budgets) - 2, -1, -1):
+        strides[i] = strides[i + 1] * budgets[i + 1]
+    return strides
+
+
+def _table_arrays(
+    instance: PartitionInstance, table: Iterable[tuple[Sequence[int], Any]], strides: list[int]
+) -> tuple[np.ndarray | None, np.ndarray, str]:
+    """Flatten the table to (cell index, label id) arrays, rejecting bad cells and contradictory duplicates."""
+    id_of = {label_key(instance, v): j for j, v in enumerate(instance.label_values)}
+    seen: dict[int, int] = {}
+    for cell, label in table:
+        if len(cell) != instance.n_groups or any(
+            not 0 <= k < budget for k, budget in zip(cell, instance.budgets, strict=True)
+        ):
+            return None, np.empty(0), f"table cell {list(cell)} is outside the class grid"
+        flat = sum(int(k) * s for k, s in zip(cell, strides, strict=True))
+        label_id = id_of.get(label_key(instance, label), FOREIGN_LABEL)
+        if seen.setdefault(flat, label_id) != label_id:
+            return None, np.empty(0), f"table cell {list(cell)} has two labels"
+    cells = np.fromiter(seen.keys(), dtype=np.int64, count=len(seen))
+    labels = np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
+    return cells, labels, ""
+
+
+def _lookup(cells: np.ndarray, labels: np.ndarray, queries: np.ndarray, total_cells: int) -> np.ndarray:
+    """Table label of each queried cell, NO_LABEL where unset."""
+    if total_cells <= DENSE_TABLE_LIMIT:
+        dense = np.full(total_cells, NO_LABEL, dtype=np.int64)
+        dense[cells] = labels
+        return dense[queries]
+    order = np.argsort(cells)
+    sorted_cells, sorted_labels = cells[order], labels[order]
+    pos = np.clip(np.searchsorted(sorted_cells, queries), 0, max(len(sorted_cells) - 1, 0))
+    if not len(sorted_cells):
+        return np.full(queries.shape, NO_LABEL, dtype=np.int64)
+    hit = sorted_cells[pos] == queries
+    return np.where(hit, sorted_labels[pos], NO_LABEL)
+
+
+def constrained_mask(instance: PartitionInstance) -> list[np.ndarray]:
+    """Per group, which tokens appear in at least one sample."""
+    masks = []
+    for i, size in enumerate(instance.sizes):
+        mask = np.zeros(size, dtype=bool)
+        mask[instance.tokens[:, i]] = True
+        masks.append(mask)
+    return masks
+
+
+def canonical_classes(classes: Sequence[Sequence[int]], masks: Sequence[np.ndarray]) -> list[list[int]]:
+    """Relabel each group's classes by first appearance among its constrained tokens (SPEC §1 canonical form).
+
+    Unconstrained tokens get class 0, which keeps the whole vector in first-appearance order.
+
+    >>> canonical_classes([[2, 2, 0, 1]], [np.array([True, True, True, False])])
+    [[0, 0, 1, 0]]
+    """
+    out = []
+    for group_classes, mask in zip(classes, masks, strict=True):
+        relabel: dict[int, int] = {}
+        canon = []
+        for token, k in enumerate(group_classes):
+            if mask[token]:
+                canon.append(relabel.setdefault(int(k), len(relabel)))
+            else:
+                canon.append(0)
+        out.append(canon)
+    return out
+
+
+def canonical_relabelling(
+    classes: Sequence[Sequence[int]], masks: Sequence[np.ndarray]
+) -> list[dict[int, int]]:
+    """Per group, the map old class → canonical class, over the classes that constrained tokens use."""
+    maps = []
+    for group_classes, mask in zip(classes, masks, strict=True):
+        relabel: dict[int, int] = {}
+        for token in np.flatnonzero(mask):
+            relabel.setdefault(int(group_classes[token]), len(relabel))
+        maps.append(relabel)
+    return maps

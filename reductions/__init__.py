@@ -1,0 +1,1 @@
+"""Instance-to-instance maps: encodings of problems into solver targets and NP-hardness reductions."""

@@ -1,0 +1,189 @@
+"""Direct CNF encoding of partition recovery (SPEC §1 "Direct SAT"), with value-precedence symmetry breaking."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+from pysat.card import CardEnc, EncType
+from pysat.formula import CNF, WCNF, IDPool
+
+from problems.partition import PartitionInstance, PartitionSolution
+from problems.verify import constrained_mask
+
+PAIRWISE_LIMIT = 6
+
+
+def amo_encoding(width: int) -> int:
+    """Pairwise at-most-one for few literals (no auxiliaries), the sequential counter beyond."""
+    return EncType.pairwise if width <= PAIRWISE_LIMIT else EncType.seqcounter
+
+
+class PartitionToCnf:
+    """Partition recovery → CNF.
+
+    x[i,t,k] ⇔ constrained token t of group i is in class k;  y[c,v] ⇔ cell c has label v;
+    u[i,j,k] ⇔ one of the first j+1 constrained tokens of group i is in class k.
+      one class:   ∨_k x[i,t,k],  AMO_k x[i,t,k]                       ∀ i, t
+      one label:   AMO_v y[c,v]                                         ∀ cells c
+      samples:     ¬x[1,t_1,k_1] ∨ … ∨ ¬x[I,t_I,k_I] ∨ y[(k_1..k_I),v] ∀ distinct samples, ∀ cells
+      precedence:  x[i,t_0,0];  x[i,t_j,k] → u[i,j-1,k-1];  u defined by u[i,j,k] ⇔ u[i,j-1,k] ∨ x[i,t_j,k]
+    With noise, sample clauses carry a relaxation literal r_s and Σ_s mult_s·r_s ≤ max_violations.
+    Size: Σ N_i K_i + V ΠK_i variables, O(n ΠK_i + Σ N_i K_i² + V² ΠK_i) clauses.
+    Unconstrained tokens get no variables. Proof: docs/encodings.md.
+    """
+
+    name: ClassVar[str] = "partition->cnf"
+    version: ClassVar[str] = "1"
+
+    def __init__(self) -> None:
+        self.pool = IDPool()
+        self.relaxation: list[int] = []
+        self.multiplicity: list[int] = []
+        self.hard = CNF()
+
+    def x(self, group: int, token: int, k: int) -> int:
+        return self.pool.id(("x", group, token, k))
+
+    def y(self, cell: tuple[int, ...], label: int) -> int:
+        return self.pool.id(("y", cell, label))
+
+    def forward(self, instance: PartitionInstance) -> CNF:
+        """The CNF; with integer `max_violations` > 0 it bounds the violated samples by a totalizer."""
+        self.instance = instance
+        self.constrained = [np.flatnonzero(m) for m in constrained_mask(instance)]
+        self.cells = list(itertools.product(*(range(k) for k in instance.budgets)))
+        noisy = instance.max_violations != 0
+        cnf = CNF()
+        self._class_clauses(cnf)
+        self._label_clauses(cnf)
+        self._sample_clauses(cnf, relax=noisy)
+        if isinstance(instance.max_violations, int) and instance.max_violations > 0:
+            weighted = [r for r, m in zip(self.relaxation, self.multiplicity, strict=True) for _ in range(m)]
+            bound = CardEnc.atmost(weighted, instance.max_violations, vpool=self.pool, encoding=EncType.totalizer)
+            cnf.extend(bound.clauses)
+        self.hard = cnf
+        return cnf
+
+    def _class_clauses(self, cnf: CNF) -> None:
+        for i, tokens in enumerate(self.constrained):
+            budget = self.instance.budgets[i]
+            for t in tokens:
+                lits = [self.x(i, int(t), k) for k in range(budget)]
+                cnf.append(lits)
+                if budget > 1:
+                    cnf.extend(CardEnc.atmost(lits, 1, vpool=self.pool, encoding=amo_encoding(budget)).clauses)
+            self._precedence_clauses(cnf, i, tokens, budget)
+
+    def _precedence_clauses(self, cnf: CNF, group: int, tokens: Sequence[int], budget: int) -> None:
+        """Value precedence in token order: the j-th constrained token opens at most class max-so-far + 1."""
+        cnf.append([self.x(group, int(tokens[0]), 0)])
+
+        def u(j: int, k: int) -> int:
+            return self.pool.id(("u", group, j, k))
+
+        for j, t in enumerate(int(v) for v in tokens):
+            for k in range(budget - 1):  # u[j,k] ⇔ u[j-1,k] ∨ x[t_j,k]
+                cnf.append([-self.x(group, t, k), u(j, k)])
+                if j == 0:
+                    cnf.append([-u(j, k), self.x(group, t, k)])
+                else:
+                    cnf.append([-u(j - 1, k), u(j, k)])
+                    cnf.append([-u(j, k), u(j - 1, k), self.x(group, t, k)])
+            if j > 0:
+                for k in range(1, budget):  # x[t_j,k] → u[j-1,k-1]
+                    cnf.append([-self.x(group, t, k), u(j - 1, k - 1)])
+
+    def _label_clauses(self, cnf: CNF) -> None:
+        n_labels = self.instance.n_labels
+        for cell in self.cells:
+            lits = [self.y(cell, v) for v in range(n_labels)]
+            if n_labels > 1:
+                cnf.extend(CardEnc.atmost(lits, 1, vpool=self.pool, encoding=amo_encoding(n_labels)).clauses)
+
+    def _sample_clauses(self, cnf: CNF, relax: bool) -> None:
+        """One clause per (distinct sample, cell), built column-wise with numpy."""
+        rows, counts = np.unique(
+            np.column_stack([self.instance.tokens, self.instance.label_ids]), axis=0, return_counts=True
+        )
+        x_ids = [self._x_table(i) for i in range(self.instance.n_groups)]
+        if relax:
+            self.relaxation = [self.pool.id(("r", s)) for s in range(len(rows))]
+            self.multiplicity = counts.tolist()
+        relax_col = np.asarray(self.relaxation, dtype=np.int64).reshape(-1, 1)
+        label_col = rows[:, -1]
+        for cell in self.cells:
+            negated = [-x_ids[i][rows[:, i], k] for i, k in enumerate(cell)]
+            y_col = np.asarray([self.y(cell, v) for v in range(self.instance.n_labels)])[label_col]
+            block = np.column_stack([*negated, y_col, relax_col] if relax else [*negated, y_col])
+            cnf.extend(block.tolist())
+
+    def _x_table(self, group: int) -> np.ndarray:
+        """x ids as an array [token, class]; unconstrained tokens hold 0 and are never indexed."""
+        table = np.zeros((self.instance.sizes[group], self.instance.budgets[group]), dtype=np.int64)
+        for t in self.constrained[group]:
+            table[t] = [self.x(group, int(t), k) for k in range(self.instance.budgets[group])]
+        return table
+
+    def backward(self, assignment: Sequence[int]) -> PartitionSolution:
+        """Classes from the true x literals; table cells from the true y literals (unreached cells included)."""
+        classes = [[0] * n for n in self.instance.sizes]
+        table: dict[tuple[int, ...], int] = {}
+        for lit in assignment:
+            key = self.pool.obj(lit) if lit > 0 else None
+            if key is None:
+                continue
+            if key[0] == "x":
+                _, i, t, k = key
+                classes[i][t] = k
+            elif key[0] == "y":
+                _, cell, v = key
+                table[cell] = v
+        return PartitionSolution(classes, table)
+
+    def blocking_clause(self, canonical: PartitionSolution) -> list[int]:
+        """"Some constrained token leaves its canonical class": with precedence, this excludes exactly
+        the partitions equivalent to `canonical` on the constrained tokens."""
+        return [-self.x(i, int(t), canonical.classes[i][t]) for i, ts in enumerate(self.constrained) for t in ts]
+
+    def var_map(self) -> dict[str, list[list[int]]]:
+        """CNF variables with a meaning: x as [var, group, token, class], y as [var, *cell, label id]."""
+        meaning: dict[str, list[list[int]]] = {"x": [], "y": [], "r": []}
+        for key, var in self.pool.obj2id.items():
+            if key[0] == "x":
+                meaning["x"].append([var, *key[1:]])
+            elif key[0] == "y":
+                meaning["y"].append([var, *key[1], key[2]])
+            elif key[0] == "r":
+                meaning["r"].append([var, key[1]])
+        return meaning
+
+
+class PartitionToMaxSat(PartitionToCnf):
+    """Noisy partition recovery, "minimize" → weighted partial MaxSAT.
+
+    Hard: the clauses of `PartitionToCnf` with relaxation literals r_s; soft: ¬r_s with weight mult_s.
+    The optimum is the fewest violated samples.
+    """
+
+    name: ClassVar[str] = "partition->wcnf"
+    version: ClassVar[str] = "1"
+
+    def forward(self, instance: PartitionInstance) -> WCNF:  # type: ignore[override]
+        hard = super().forward(instance)
+        wcnf = WCNF()
+        wcnf.extend(hard.clauses)
+        for r, weight in zip(self.relaxation, self.multiplicity, strict=True):
+            wcnf.append([-r], weight=weight)
+        return wcnf
+
+    def optimality_cnf(self, below: int) -> CNF:
+        """Hard clauses plus Σ mult_s·r_s ≤ below − 1: UNSAT proves no solution has fewer than `below`."""
+        cnf = CNF(from_clauses=self.hard.clauses)
+        weighted = [r for r, m in zip(self.relaxation, self.multiplicity, strict=True) for _ in range(m)]
+        if below == 0:
+            raise ValueError("optimality at 0 violations needs no proof")
+        cnf.extend(CardEnc.atmost(weighted, below - 1, vpool=self.pool, encoding=EncType.totalizer).clauses)
+        return cnf

@@ -1,0 +1,80 @@
+"""The backend interface: one status enum, limits, results, and the ordered registry (first entry is the default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
+
+from problems.errors import UnknownBackend
+
+
+class Status(StrEnum):
+    """A backend's verdict on its target, translated from the solver's native code in one place."""
+
+    SATISFIABLE = "satisfiable"
+    OPTIMAL = "optimal"
+    UNSATISFIABLE = "unsatisfiable"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resources for one solve: wall seconds (encoding included) and solver knobs."""
+
+    seconds: float = 60.0
+    seed: int = 0
+    num_workers: int = 2
+    proof: bool = False
+
+
+@dataclass
+class SolveResult:
+    """What a backend returns. `assignment`: signed literals (CNF) or a value per variable (CP-SAT)."""
+
+    status: Status
+    assignment: list[int] = field(default_factory=list)
+    proof: list[str] | None = None
+    objective: float | None = None
+    bound: float | None = None
+    wall_s: float = 0.0
+    stats: dict[str, Any] = field(default_factory=dict)
+    log: str = ""
+
+
+class Backend(Protocol):
+    """A solver for one or more target kinds ("cnf", "wcnf", "cpsat")."""
+
+    name: ClassVar[str]
+    accepts: ClassVar[frozenset[str]]
+    proofs: ClassVar[bool]
+
+    @staticmethod
+    def available() -> bool: ...
+
+    def solve(self, target: Any, limits: Limits) -> SolveResult: ...
+
+
+def target_kind(target: Any) -> str:
+    """The kind of a target object, by its type: pysat CNF/WCNF or a CP-SAT model."""
+    kind = type(target).__name__
+    return {"CNF": "cnf", "WCNF": "wcnf", "CpModel": "cpsat"}.get(kind, kind)
+
+
+def registry() -> list[type[Backend]]:
+    """Backends in preference order; the first is the default."""
+    from solvers.cpsat import CpSatBackend
+    from solvers.pysat import PysatBackend
+
+    return [PysatBackend, CpSatBackend]
+
+
+def get_backend(name: str, solver: str | None = None) -> Backend:
+    """An instance of the named backend (`pysat`, `cpsat`), configured with an optional sub-solver name."""
+    for backend in registry():
+        if backend.name == name:
+            if not backend.available():
+                raise UnknownBackend(f"backend {name!r} is not installed here", "options.backend")
+            return backend(solver) if solver else backend()  # type: ignore[call-arg]
+    names = ", ".join(b.name for b in registry())
+    raise UnknownBackend(f"no backend {name!r}; available: {names}", "options.backend")

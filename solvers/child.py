@@ -1,0 +1,69 @@
+"""Run a solver call in a forked child process that is killed at the deadline (CaDiCaL cannot be interrupted)."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+from collections.abc import Callable
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+
+
+class ChildTimeout(Exception):
+    """The child did not answer before the deadline and was killed."""
+
+
+class ChildCrashed(Exception):
+    """The child died without answering (a signal, a memory cap, a native crash)."""
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this child when its parent dies, so a killed job never leaves a solver running."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent's kill at the deadline still applies
+        pass
+
+
+def _child_main(conn: multiprocessing.connection.Connection, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    _die_with_parent()
+    try:
+        conn.send(("ok", func(*args)))
+    except BaseException as exc:  # report every failure to the parent instead of dying silently
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def run_in_child(func: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> Any:
+    """`func(*args)` in a forked child; raise `ChildTimeout` after `seconds`, `ChildCrashed` if it dies."""
+    context = multiprocessing.get_context("fork")
+    parent_conn, child_conn = context.Pipe(duplex=False)
+    process = context.Process(target=_child_main, args=(child_conn, func, args), daemon=True)
+    process.start()
+    child_conn.close()
+    try:
+        if not parent_conn.poll(max(seconds, 0.0)):
+            raise ChildTimeout(f"no answer within {seconds:.2f} s")
+        try:
+            kind, payload = parent_conn.recv()
+        except EOFError as exc:
+            raise ChildCrashed(f"solver process died (exit code {_exit_code(process)})") from exc
+    finally:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGKILL)
+        process.join()
+        parent_conn.close()
+    if kind == "error":
+        raise ChildCrashed(payload)
+    return payload
+
+
+def _exit_code(process: multiprocessing.process.BaseProcess) -> int | None:
+    process.join(timeout=1.0)
+    return process.exitcode

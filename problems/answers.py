@@ -29,7 +29,8 @@ class SolveOptions(BaseModel):
     proof: bool = Field(default=True, description="log and check DRUP proofs for infeasible/unique/optimal")
     embed_cnf: bool = Field(default=True, description="put the refuted DIMACS CNF in the certificate")
     checker: Literal["auto", "drup", "rup"] = Field(
-        default="auto", description="proof checker: drup (formally verified), rup (fast), auto (drup while small)"
+        default="auto",
+        description="proof checker: drup (formally verified), rup (fast), auto (drup while small)",
     )
     num_workers: int = Field(default=2, ge=1, le=64, description="CP-SAT worker threads")
     seed: int = Field(default=0, ge=0, description="solver random seed")

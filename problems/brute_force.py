@@ -27,6 +27,7 @@ def restricted_growth(length: int, budget: int) -> Iterator[tuple[int, ...]]:
     >>> list(restricted_growth(3, 2))
     [(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)]
     """
+
     def extend(prefix: tuple[int, ...], used: int) -> Iterator[tuple[int, ...]]:
         if len(prefix) == length:
             yield prefix

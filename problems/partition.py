@@ -132,9 +132,7 @@ class PartitionInstance:
         if tokens.ndim != 2 or tokens.shape[0] == 0:
             raise InvalidInstance("the sample list is empty; at least one sample is needed", "samples")
         if tokens.shape[1] != len(sizes_t):
-            raise InvalidInstance(
-                f"expected {len(sizes_t)} token columns, got {tokens.shape[1]}", "samples[0]"
-            )
+            raise InvalidInstance(f"expected {len(sizes_t)} token columns, got {tokens.shape[1]}", "samples[0]")
         if not np.issubdtype(tokens.dtype, np.integer):
             raise InvalidInstance(f"token indices must be integers, got dtype {tokens.dtype}", "samples")
         tokens = tokens.astype(np.int64, copy=False)

@@ -65,9 +65,7 @@ def verify_partition(
     return Verification(True, violated)
 
 
-def _class_arrays(
-    instance: PartitionInstance, classes: Sequence[Sequence[int]]
-) -> tuple[list[np.ndarray] | None, str]:
+def _class_arrays(instance: PartitionInstance, classes: Sequence[Sequence[int]]) -> tuple[list[np.ndarray] | None, str]:
     if len(classes) != instance.n_groups:
         return None, f"{len(classes)} class maps for {instance.n_groups} groups"
     arrays = []
@@ -155,9 +153,7 @@ def canonical_classes(classes: Sequence[Sequence[int]], masks: Sequence[np.ndarr
     return out
 
 
-def canonical_relabelling(
-    classes: Sequence[Sequence[int]], masks: Sequence[np.ndarray]
-) -> list[dict[int, int]]:
+def canonical_relabelling(classes: Sequence[Sequence[int]], masks: Sequence[np.ndarray]) -> list[dict[int, int]]:
     """Per group, the map old class → canonical class, over the classes that constrained tokens use."""
     maps = []
     for group_classes, mask in zip(classes, masks, strict=True):

@@ -144,7 +144,7 @@ class PartitionToCnf:
         return PartitionSolution(classes, table)
 
     def blocking_clause(self, canonical: PartitionSolution) -> list[int]:
-        """"Some constrained token leaves its canonical class": with precedence, this excludes exactly
+        """ "Some constrained token leaves its canonical class": with precedence, this excludes exactly
         the partitions equivalent to `canonical` on the constrained tokens."""
         return [-self.x(i, int(t), canonical.classes[i][t]) for i, ts in enumerate(self.constrained) for t in ts]
 

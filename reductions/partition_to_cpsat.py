@@ -67,7 +67,9 @@ class PartitionToCpSat:
         noisy = self.instance.max_violations != 0
         for s, row in enumerate(rows.tolist()):
             # label[Σ_i class[i,t_i]·stride_i] = v
-            cell = sum(int(stride) * self.class_var[i, t] for i, (t, stride) in enumerate(zip(row[:-1], strides)))
+            cell = sum(
+                int(stride) * self.class_var[i, t] for i, (t, stride) in enumerate(zip(row[:-1], strides, strict=True))
+            )
             if not noisy:
                 self.model.add_element(cell, self.label_var, row[-1])
                 continue

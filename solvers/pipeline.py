@@ -6,13 +6,15 @@ The CLI, the service and the benchmarks all call `solve`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from pysat.formula import CNF
 
 from problems.answers import Answer, AnswerStatus, Certificate, SolveOptions, TableEntry
-from problems.errors import InvalidOptions, VerificationFailed
+from problems.errors import InvalidOptions, UnknownKind, VerificationFailed
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, canonical_relabelling, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
@@ -125,7 +127,9 @@ def _verified_answer(
     if not verdict.ok:
         raise VerificationFailed(f"decoded solution does not verify: {verdict.reason}")
     if result.objective is not None and status is AnswerStatus.OPTIMAL and len(verdict.violated) != result.objective:
-        raise VerificationFailed(f"solver claims {result.objective} violations, verifier counts {len(verdict.violated)}")
+        raise VerificationFailed(
+            f"solver claims {result.objective} violations, verifier counts {len(verdict.violated)}"
+        )
     masks = constrained_mask(instance)
     return Answer(
         status=status,
@@ -264,3 +268,46 @@ def _checked_certificate(
         checker=checker.value,
         check_s=round(time.perf_counter() - start, 4),
     )
+
+
+# ---------------------------------------------------------------- problem kinds
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A problem kind as the CLI and the service see it: parse JSON, solve, describe."""
+
+    name: str
+    parse: Callable[[Any], Any]
+    solve: Callable[[Any, SolveOptions], BaseModel]
+    schema: Callable[[], dict[str, Any]]
+    summary: str
+
+
+def kinds() -> dict[str, Kind]:
+    """Every registered problem kind by name; new kinds add one entry here."""
+    from problems.partition import PartitionSpec, instance_from_dict
+
+    return {
+        "partition": Kind(
+            name="partition",
+            parse=instance_from_dict,
+            solve=solve,
+            schema=PartitionSpec.model_json_schema,
+            summary="partition recovery: class maps c_i and a table g with y = g(c_1(x_1), ..., c_I(x_I))",
+        ),
+    }
+
+
+def get_kind(name: str) -> Kind:
+    registered = kinds()
+    if name not in registered:
+        raise UnknownKind(f"no problem kind {name!r}; known: {', '.join(registered)}", "kind")
+    return registered[name]
+
+
+def solve_json(data: Any, options: SolveOptions | None = None) -> BaseModel:
+    """Parse a JSON instance of any registered kind (by its `kind` field) and solve it."""
+    kind = data.get("kind", "partition") if isinstance(data, dict) else "partition"
+    entry = get_kind(kind)
+    return entry.solve(entry.parse(data), options or SolveOptions())

@@ -11,8 +11,19 @@ from solvers.child import ChildTimeout, run_in_child
 
 DEFAULT_SOLVER = "cadical195"
 PROOF_SOLVERS = frozenset(
-    {"cadical103", "cadical153", "cadical195", "glucose3", "glucose4", "glucose42", "lingeling",
-     "maplechrono", "maplecm", "maplesat", "minisatgh"}
+    {
+        "cadical103",
+        "cadical153",
+        "cadical195",
+        "glucose3",
+        "glucose4",
+        "glucose42",
+        "lingeling",
+        "maplechrono",
+        "maplecm",
+        "maplesat",
+        "minisatgh",
+    }
 )
 
 

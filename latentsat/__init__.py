@@ -1,0 +1,3 @@
+"""latentsat: recover hidden structure from interaction data, or certify that none exists."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,140 @@
+"""Certificates: DRUP proofs are checked, tampering is rejected, and our RUP checker never outruns drup."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pysat.examples.genhard import PHP
+from pysat.solvers import Solver
+from typer.testing import CliRunner
+
+from latentsat.cli import app
+from problems.answers import Answer, AnswerStatus, SolveOptions
+from problems.generate import planted_partition
+from problems.partition import PartitionInstance
+from solvers.certificates import check_answer
+from solvers.pipeline import solve
+from solvers.proofs import Checker, check_proof, check_with_drup, check_with_rup, dimacs, parse_dimacs, parse_drup
+
+runner = CliRunner()
+
+
+def pigeonhole_proof(holes: int) -> tuple[str, str]:
+    formula = PHP(holes)
+    with Solver(name="cadical195", bootstrap_with=formula.clauses, with_proof=True) as solver:
+        assert solver.solve() is False
+        return dimacs(formula.clauses), "\n".join(solver.get_proof()) + "\n"
+
+
+def infeasible_instance() -> PartitionInstance:
+    """Planted with 3 classes per group but budgets of 2: identifiable tables make it infeasible.
+
+    This seed's refutation is not found by unit propagation alone, so removing lemmas can break the proof.
+    """
+    instance, _ = planted_partition(3, 8, 3, 2, n_samples=60, seed=1)
+    return PartitionInstance.from_arrays(instance.sizes, [2, 2, 2], instance.tokens, instance.raw_labels)
+
+
+@pytest.mark.parametrize("holes", [3, 4, 5])
+def test_both_checkers_accept_solver_proofs(holes: int) -> None:
+    cnf, proof = pigeonhole_proof(holes)
+    assert check_proof(cnf, proof, Checker.DRUP) == (True, Checker.DRUP)
+    assert check_proof(cnf, proof, Checker.RUP) == (True, Checker.RUP)
+
+
+@pytest.mark.parametrize("holes", [4, 5])
+def test_rup_checker_never_accepts_what_drup_rejects(holes: int) -> None:
+    """Cross-check on every single-lemma removal and on lemmas with a literal flipped (tampered proofs)."""
+    cnf, proof = pigeonhole_proof(holes)
+    formula, lemmas = parse_dimacs(cnf), parse_drup(proof)
+    tampered = [lemmas[:i] + lemmas[i + 1 :] for i in range(len(lemmas))]
+    tampered += [
+        [*lemmas[:i], [-lemmas[i][0], *lemmas[i][1:]], *lemmas[i + 1:]] for i in range(len(lemmas)) if lemmas[i]
+    ]
+    rejected_by_rup = 0
+    for candidate in tampered:
+        rup_ok = check_with_rup(formula, candidate)
+        assert not rup_ok or check_with_drup(formula, candidate)
+        rejected_by_rup += not rup_ok
+    assert rejected_by_rup > len(tampered) // 4  # the tampering is not vacuous
+
+
+def test_empty_or_garbage_proofs_are_rejected() -> None:
+    cnf, _ = pigeonhole_proof(4)
+    for checker in (Checker.DRUP, Checker.RUP):
+        assert check_proof(cnf, "0\n", checker)[0] is False
+        assert check_proof(cnf, "1 2 x 0\n", checker)[0] is False
+
+
+def test_infeasible_answer_rechecks_from_scratch() -> None:
+    instance = infeasible_instance()
+    answer = solve(instance, SolveOptions())
+    assert answer.status is AnswerStatus.INFEASIBLE
+    assert answer.certificate is not None and answer.certificate.checked
+    assert check_answer(instance, answer).ok
+    assert check_answer(instance, answer, Checker.DRUP).ok
+
+
+def tampered_copies(answer: Answer) -> list[tuple[str, Answer]]:
+    """One lemma removed (each position tried until drup rejects), one lemma changed, the CNF changed."""
+    assert answer.certificate is not None and answer.certificate.proof
+    lines = answer.certificate.proof.splitlines()
+    copies = []
+    for i, line in enumerate(lines):
+        if not line.startswith("d") and line.strip() != "0":
+            cert = answer.certificate.model_copy(update={"proof": "\n".join(lines[:i] + lines[i + 1 :]) + "\n"})
+            copies.append((f"removed lemma {i}", answer.model_copy(update={"certificate": cert})))
+    changed = [("0" if line.strip() == "0" else "1 0") if i == 0 else line for i, line in enumerate(lines)]
+    cert = answer.certificate.model_copy(update={"proof": "\n".join(changed) + "\n"})
+    copies.append(("changed first lemma to a unit", answer.model_copy(update={"certificate": cert})))
+    cnf = answer.certificate.cnf or ""
+    cert = answer.certificate.model_copy(update={"cnf": cnf.replace(" 0\n", " 0\n", 1) + "1 0\n"})
+    copies.append(("changed CNF", answer.model_copy(update={"certificate": cert})))
+    return copies
+
+
+def test_tampered_infeasibility_proofs_are_rejected() -> None:
+    instance = infeasible_instance()
+    answer = solve(instance, SolveOptions(checker="drup"))
+    copies = tampered_copies(answer)
+    verdicts = {name: check_answer(instance, copy, Checker.DRUP).ok for name, copy in copies}
+    assert verdicts["changed CNF"] is False
+    removals = [ok for name, ok in verdicts.items() if name.startswith("removed")]
+    assert not all(removals), "removing lemmas never broke the proof: the check would be vacuous"
+    proof_lines = parse_drup(answer.certificate.proof)  # type: ignore[union-attr]
+    for name, copy in copies:
+        if name.startswith("removed") and not verdicts[name]:
+            drup_says = check_with_drup(parse_dimacs(answer.certificate.cnf), parse_drup(copy.certificate.proof))  # type: ignore[union-attr, arg-type]
+            assert drup_says is False
+    assert len(proof_lines) > 0
+
+
+def test_unique_answer_certificate_and_tampered_classes() -> None:
+    instance, truth = planted_partition(3, 12, 2, 2, n_samples=200, seed=4)
+    answer = solve(instance, SolveOptions(unique=True))
+    assert answer.status is AnswerStatus.UNIQUE
+    assert answer.classes == truth.classes
+    assert check_answer(instance, answer).ok
+    # another partition's blocking clause differs, so the proof no longer matches the regenerated CNF
+    moved = [list(c) for c in answer.classes]
+    moved[0][-1] = 1 - moved[0][-1]
+    assert not check_answer(instance, answer.model_copy(update={"classes": moved})).ok
+
+
+def test_cli_check_rejects_a_tampered_bundle(tmp_path) -> None:
+    instance = infeasible_instance()
+    source = tmp_path / "inst.json"
+    source.write_text(json.dumps(instance.to_json_dict()))
+    bundle = tmp_path / "cert.json"
+    solved = runner.invoke(app, ["solve", str(source), "--bundle", str(bundle)])
+    assert solved.exit_code == 0, solved.output
+    assert json.loads(solved.stdout)["status"] == "infeasible"
+    ok = runner.invoke(app, ["check", str(bundle)])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["ok"] is True
+    data = json.loads(bundle.read_text())
+    data["answer"]["certificate"]["proof"] = "0\n"
+    bundle.write_text(json.dumps(data))
+    rejected = runner.invoke(app, ["check", str(bundle)])
+    assert rejected.exit_code == 1
+    assert json.loads(rejected.stdout)["ok"] is False

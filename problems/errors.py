@@ -57,3 +57,9 @@ class InvalidCertificate(LatentsatError):
     """A certificate handed to `check` does not verify."""
 
     code = "invalid_certificate"
+
+
+class SolverFailed(LatentsatError):
+    """The solver process crashed or hit a resource cap before answering."""
+
+    code = "solver_failed"

@@ -21,7 +21,7 @@ from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_cpsat import PartitionToCpSat
 from solvers.base import Limits, SolveResult, Status, get_backend
 from solvers.proofs import Checker, check_proof, dimacs, proof_text, sha256_text
-from solvers.pysat import DEFAULT_SOLVER, PysatBackend
+from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
 
 Encoder = PartitionToCnf | PartitionToCpSat
 
@@ -49,7 +49,8 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     encoder = _encoder(instance, options)
     target = encoder.forward(instance)
     encode_s = clock.elapsed()
-    limits = _limits(options, clock, proof=options.proof and isinstance(backend, PysatBackend))
+    logs_proofs = isinstance(backend, PysatBackend) and can_log_proofs(backend.solver)
+    limits = _limits(options, clock, proof=options.proof and logs_proofs)
     result = backend.solve(target, limits)
     stats = _stats(options, backend, result, encode_s, target)
     answer = _interpret(instance, options, encoder, result, clock, stats)
@@ -218,7 +219,9 @@ def _optimality_certificate(
 
 
 def _solve_cnf(cnf: CNF, options: SolveOptions, clock: Clock, proof: bool) -> SolveResult:
-    solver = options.solver if options.backend == "pysat" and options.solver else DEFAULT_SOLVER
+    """Certifying solves use the requested pysat solver when it logs proofs, else CaDiCaL 1.9.5."""
+    chosen = options.solver if options.backend == "pysat" and options.solver else DEFAULT_SOLVER
+    solver = chosen if can_log_proofs(chosen) or not proof else DEFAULT_SOLVER
     return PysatBackend(solver).solve(cnf, _limits(options, clock, proof=proof))
 
 

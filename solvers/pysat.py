@@ -3,34 +3,41 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 from typing import Any, ClassVar
 
-from problems.errors import InvalidOptions
+from problems.errors import InvalidOptions, SolverFailed
 from solvers.base import Limits, SolveResult, Status, target_kind
-from solvers.child import ChildTimeout, run_in_child
+from solvers.child import ChildCrashed, ChildTimeout, run_in_child
 
 DEFAULT_SOLVER = "cadical195"
+# Solvers whose DRUP proofs `drup` accepted on pigeonhole formulas in this PySAT build. MapleSAT is left out:
+# it logs proofs, but drup rejected them (PHP(4)), so it cannot certify anything.
 PROOF_SOLVERS = frozenset(
     {
-        "cadical103",
-        "cadical153",
-        "cadical195",
-        "glucose3",
-        "glucose4",
-        "glucose42",
-        "lingeling",
-        "maplechrono",
-        "maplecm",
-        "maplesat",
-        "minisatgh",
+        "cadical103", "cadical153", "cadical195", "cadical300", "ergo", "glucose3", "glucose4", "glucose42",
+        "gluecard3", "gluecard4", "lingeling", "maplechrono", "maplecm",
     }
-)
+)  # fmt: skip
 
 
+@cache
 def solver_names() -> list[str]:
-    from pysat.solvers import SolverNames
+    """PySAT solvers that this build can instantiate (some, e.g. CryptoMiniSat, need optional extras)."""
+    from pysat.solvers import NoSuchSolverError, Solver, SolverNames
 
-    return sorted(name for name in vars(SolverNames) if not name.startswith("_"))
+    usable = []
+    for name in sorted(n for n in vars(SolverNames) if not n.startswith("_")):
+        try:
+            Solver(name=name).delete()
+        except NoSuchSolverError:
+            continue
+        usable.append(name)
+    return usable
+
+
+def can_log_proofs(solver: str) -> bool:
+    return solver in PROOF_SOLVERS
 
 
 class PysatBackend:
@@ -65,6 +72,8 @@ class PysatBackend:
             result: SolveResult = run_in_child(func, (self.solver, target, limits.proof), limits.seconds)
         except ChildTimeout:
             result = SolveResult(Status.UNKNOWN, stats={"reason": "time limit"})
+        except ChildCrashed as exc:
+            raise SolverFailed(f"pysat solver {self.solver} failed: {exc}") from exc
         result.wall_s = time.perf_counter() - start
         result.stats.setdefault("solver", self.solver)
         return result
@@ -75,10 +84,17 @@ def _solve_cnf(solver_name: str, cnf: Any, proof: bool) -> SolveResult:
 
     with Solver(name=solver_name, bootstrap_with=cnf.clauses, with_proof=proof) as solver:
         satisfiable = solver.solve()
-        stats = {key: int(value) for key, value in solver.accum_stats().items()}
+        stats = _statistics(solver)
         if satisfiable:
             return SolveResult(Status.SATISFIABLE, assignment=solver.get_model(), stats=stats)
         return SolveResult(Status.UNSATISFIABLE, proof=solver.get_proof() if proof else None, stats=stats)
+
+
+def _statistics(solver: Any) -> dict[str, int]:
+    try:
+        return {key: int(value) for key, value in solver.accum_stats().items()}
+    except NotImplementedError:  # Kissat exposes none
+        return {}
 
 
 def _solve_wcnf(solver_name: str, wcnf: Any, proof: bool) -> SolveResult:

@@ -138,3 +138,14 @@ def test_cli_check_rejects_a_tampered_bundle(tmp_path) -> None:
     rejected = runner.invoke(app, ["check", str(bundle)])
     assert rejected.exit_code == 1
     assert json.loads(rejected.stdout)["ok"] is False
+
+
+@pytest.mark.parametrize("solver", ["minisat22", "maplesat", "glucose4"])
+def test_solvers_without_trusted_proofs_are_certified_by_cadical(solver: str) -> None:
+    """MiniSat logs no proof and MapleSAT's proofs fail drup: infeasibility is then re-proved by CaDiCaL."""
+    instance = infeasible_instance()
+    answer = solve(instance, SolveOptions(solver=solver))
+    assert answer.status is AnswerStatus.INFEASIBLE
+    assert answer.stats["solver"] == solver
+    assert answer.certificate is not None and answer.certificate.checked
+    assert check_answer(instance, answer, Checker.DRUP).ok

@@ -63,15 +63,15 @@ def set_moment(states: tuple[int, ...], length: int, p: Fraction, p01: Fraction,
     return alpha0 + alpha1
 
 
-def _int_moment(states: frozenset[int], length: int, p: Fraction, k: int, l: int, big_d: int) -> int:
-    """set_moment at p01 = k/D, p10 = l/D, times D^(length-1) · den(p): always an integer."""
+def _int_moment(states: frozenset[int], length: int, p: Fraction, k01: int, k10: int, big_d: int) -> int:
+    """set_moment at p01 = k01/D, p10 = k10/D, times D^(length-1) · den(p): always an integer."""
     alpha0, alpha1 = p.denominator - p.numerator, p.numerator
     for t in range(length):
         if t in states:
             alpha0 = 0
         if t == length - 1:
             break
-        alpha0, alpha1 = alpha0 * (big_d - k) + alpha1 * l, alpha0 * k + alpha1 * (big_d - l)
+        alpha0, alpha1 = alpha0 * (big_d - k01) + alpha1 * k10, alpha0 * k01 + alpha1 * (big_d - k10)
     return alpha0 + alpha1
 
 
@@ -116,11 +116,11 @@ def exact_moments(d: int, n: int, p: Fraction | int | str) -> Moments:
     h_acc = np.zeros((m * d, m * d), dtype=object)
     r_acc = np.zeros(m * d, dtype=object)
     ey_acc = 0
-    for k, l in itertools.product(range(big_d + 1), repeat=2):
-        weight = w_int[k] * w_int[l]
+    for k01, k10 in itertools.product(range(big_d + 1), repeat=2):
+        weight = w_int[k01] * w_int[k10]
         if weight == 0:
             continue
-        mom = {s: _int_moment(s, length, p, k, l, big_d) for s in subsets}  # scaled by c = D^d den(p)
+        mom = {s: _int_moment(s, length, p, k01, k10, big_d) for s in subsets}  # scaled by c = D^d den(p)
         c = big_d**d * p.denominator
         ga = np.array([mom[frozenset(a)] for a in pairs], dtype=object)
         gram = np.array(

@@ -51,3 +51,22 @@ def brute_force_grid(problem: GridBilinear) -> BilinearSolution | None:
             a = [[found[j][row] for j in range(system.a_cols)] for row in range(system.b_dim)]
             return BilinearSolution(list(b), a)
     return None
+
+
+@dataclass(frozen=True)
+class BoxBilinear:
+    """Find b on the dyadic grid lo + i·(hi − lo)/2^K (0 ≤ i < 2^K) and real A ∈ [lo, hi]^{p×q}
+    with |bᵀ D^(r) A[:, j_r] − X_r| ≤ ε for all r."""
+
+    system: BilinearSystem
+    lo: Fraction
+    hi: Fraction
+    bits: int
+    epsilon: Fraction
+
+    @property
+    def step(self) -> Fraction:
+        return (self.hi - self.lo) / 2**self.bits
+
+    def b_value(self, index: int) -> Fraction:
+        return self.lo + index * self.step

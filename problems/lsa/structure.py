@@ -136,7 +136,7 @@ class Radical:
         return self.terms.get(1, Fraction(0))
 
     def __float__(self) -> float:
-        return sum(float(c) * math.sqrt(r) for r, c in self.terms.items())
+        return float(sum(float(c) * math.sqrt(r) for r, c in self.terms.items()))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Radical | Fraction | int):
@@ -339,3 +339,12 @@ def realise_on_grid(x: Sequence[Sequence[Fraction]], d: int, grid: Sequence[Frac
                 if phi_equals(x, b, a):
                     return BilinearSolution([e.as_fraction() for e in b], [[e.as_fraction() for e in r] for r in a])
     return None
+
+
+@dataclass(frozen=True)
+class PhiTarget:
+    """φ(b, A) = X with b, A on `grid`, or over the reals when grid is None (the structure backend's target)."""
+
+    x: list[list[Fraction]]
+    d: int
+    grid: tuple[Fraction, ...] | None = None

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 
 from problems.answers import AnswerStatus, Certificate, SolveOptions
-from problems.bilinear import BilinearSolution, fraction_text
+from problems.bilinear import BilinearSolution, fraction_text, to_fraction
 from problems.errors import InvalidOptions, VerificationFailed
 from problems.lsa.answer import LsaAnswer
 from problems.lsa.fit import FitTarget, exact_a_given_b, loss_excess
 from problems.lsa.grid import BoxBilinear, GridBilinear
 from problems.lsa.instance import LsaInstance
-from problems.lsa.markov import XStar, x_star
+from problems.lsa.markov import XStar, x_star_cached
 from problems.lsa.phi import phi
 from problems.lsa.structure import PhiTarget, Radical, phi_equals, realise_over_reals
 from reductions.bilinear_to_cnf import BilinearToCnf
@@ -239,7 +239,7 @@ def _real_structure(instance: LsaInstance, options: SolveOptions, start: float) 
 def _best_fit(instance: LsaInstance, options: SolveOptions, backend: str, start: float) -> LsaAnswer:
     """Upper bound: the backend's (b, A), evaluated exactly. Lower bound: 0 (H ⪰ 0), or exactly 0 attained."""
     assert instance.spec.markov is not None
-    optimum = x_star(instance.d, instance.spec.markov.n, Fraction(instance.spec.markov.p))
+    optimum = x_star_cached(instance.d, instance.spec.markov.n, to_fraction(instance.spec.markov.p))
     exact = realise_over_reals(optimum.x, instance.d)
     if exact.status == "realisable":  # X* itself is realisable: the excess 0 is attained and optimal
         assert exact.b is not None and exact.a is not None

@@ -144,10 +144,10 @@ def lsa_from_dict(data: Any) -> LsaInstance:
     if spec.x is not None:
         x = [[to_fraction(v) for v in row] for row in spec.x]
     else:
-        from problems.lsa.markov import x_star
+        from problems.lsa.markov import x_star_cached
 
         assert spec.markov is not None
-        x = x_star(spec.d, spec.markov.n, to_fraction(spec.markov.p)).x
+        x = [list(row) for row in x_star_cached(spec.d, spec.markov.n, to_fraction(spec.markov.p)).x]
     return LsaInstance(spec, x)
 
 

@@ -31,6 +31,7 @@ basis of independent rows R of H: X = Rᵀ (R Rᵀ)⁻¹ r_R.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -319,6 +320,12 @@ def x_star(d: int, n: int, p: Fraction | int | str = Fraction(1, 2), reference: 
     loss = moments.ey2 - sum((a * b for a, b in zip(moments.r, flat, strict=True)), Fraction(0))
     rows = [flat[i * d : (i + 1) * d] for i in range(moments.m)]
     return XStar(d, n, moments.p, rows, loss, rank, moments)
+
+
+@functools.lru_cache(maxsize=16)
+def x_star_cached(d: int, n: int, p: Fraction) -> XStar:
+    """x_star, memoised: X* at d = 6 takes about a minute, and solves of one (d, n, p) share it. Do not mutate."""
+    return x_star(d, n, p)
 
 
 def loss(moments: Moments, flat_x: list[Fraction]) -> Fraction:

@@ -10,6 +10,7 @@ import numpy as np
 from problems.errors import InvalidOptions
 from problems.lsa.fit import FitTarget, best_a_np
 from solvers.base import Limits, SolveResult, Status
+from solvers.gradient import loss_and_grad
 
 RESTARTS = 24
 ITERATIONS = 300
@@ -18,7 +19,8 @@ ITERATIONS = 300
 class VarProBackend:
     """min_b f(b), f(b) = min_A (φ(b,A) − x)ᵀ W (φ(b,A) − x); f(λb) = f(b), so b stays on the unit sphere.
 
-    Multi-start descent with central-difference gradients and a backtracking line search. A local method: it
+    Multi-start descent with the exact gradient of f (envelope theorem) and a backtracking line search.
+    A local method: it
     gives an upper bound (the caller re-evaluates it exactly), never a lower bound.
     """
 
@@ -47,7 +49,7 @@ class VarProBackend:
             value, b = _descend(target, rng.standard_normal(target.d + 1), start, limits.seconds)
             if value < best_value:
                 best_value, best_b = value, b
-        a, value = best_a_np(best_b, target.d, target.weight, target.target)
+        a, value = best_a_np(best_b, target.d, target.weight, target.target, target.root)
         return SolveResult(
             Status.SATISFIABLE,
             assignment=[*best_b.tolist(), *a.reshape(-1).tolist()],  # type: ignore[list-item]
@@ -57,25 +59,27 @@ class VarProBackend:
         )
 
 
-def _reduced(target: FitTarget, b: np.ndarray) -> float:
-    return best_a_np(b / np.linalg.norm(b), target.d, target.weight, target.target)[1]
+def _reduced(target: FitTarget, b: np.ndarray) -> tuple[float, np.ndarray]:
+    """f(b) and ∇f(b): by the envelope theorem ∇f(b) = ∂loss/∂b at A = A*(b), the exact inner minimiser."""
+    a, _ = best_a_np(b, target.d, target.weight, target.target, target.root)
+    value, grad_b, _ = loss_and_grad(target, b, a)
+    return value, grad_b
 
 
 def _descend(target: FitTarget, b: np.ndarray, start: float, seconds: float) -> tuple[float, np.ndarray]:
     b = b / np.linalg.norm(b)
-    value = _reduced(target, b)
-    step, h = 0.1, 1e-6
+    value, grad = _reduced(target, b)
+    step = 0.1
     for _ in range(ITERATIONS):
-        grad = np.array([(_reduced(target, b + h * e) - _reduced(target, b - h * e)) / (2 * h) for e in np.eye(len(b))])
-        grad -= (grad @ b) * b  # tangent to the sphere (f is scale invariant)
-        if np.linalg.norm(grad) < 1e-14 or time.perf_counter() - start > seconds:
+        grad = grad - (grad @ b) * b  # tangent to the sphere (f is scale invariant)
+        if np.linalg.norm(grad) < 1e-13 or time.perf_counter() - start > seconds:
             break
         while step > 1e-12:
             trial = b - step * grad / np.linalg.norm(grad)
             trial /= np.linalg.norm(trial)
-            trial_value = _reduced(target, trial)
+            trial_value, trial_grad = _reduced(target, trial)
             if trial_value < value:
-                b, value, step = trial, trial_value, step * 2
+                b, value, grad, step = trial, trial_value, trial_grad, step * 2
                 break
             step /= 2
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
@@ -71,10 +72,13 @@ def phi_np(b: np.ndarray, a: np.ndarray) -> np.ndarray:
     return rows.reshape(-1)
 
 
-def best_a_np(b: np.ndarray, d: int, weight: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
-    """argmin_A (L a − x)ᵀ W (L a − x) for fixed b (W positive definite), and its value, in floats."""
+def best_a_np(
+    b: np.ndarray, d: int, weight: np.ndarray, target: np.ndarray, root: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """argmin_A (L a − x)ᵀ W (L a − x) for fixed b (W positive definite, W = R Rᵀ), and its value, in floats."""
     lin = linear_map_np(b, d)
-    root = np.linalg.cholesky(weight)  # W = R Rᵀ, so the loss is ‖Rᵀ (L a − x)‖²
+    if root is None:
+        root = np.linalg.cholesky(weight)  # the loss is ‖Rᵀ (L a − x)‖²
     a, *_ = np.linalg.lstsq(root.T @ lin, root.T @ target, rcond=None)
     res = lin @ a - target
     return a.reshape(d + 1, d), float(res @ weight @ res)
@@ -87,3 +91,8 @@ class FitTarget:
     d: int
     target: np.ndarray
     weight: np.ndarray
+
+    @cached_property
+    def root(self) -> np.ndarray:
+        """R with W = R Rᵀ (Cholesky), computed once."""
+        return np.linalg.cholesky(self.weight)

@@ -20,8 +20,7 @@ class VarProBackend:
     """min_b f(b), f(b) = min_A (φ(b,A) − x)ᵀ W (φ(b,A) − x); f(λb) = f(b), so b stays on the unit sphere.
 
     Multi-start descent with the exact gradient of f (envelope theorem) and a backtracking line search.
-    A local method: it
-    gives an upper bound (the caller re-evaluates it exactly), never a lower bound.
+    A local method: it gives an upper bound (the caller re-evaluates it exactly), never a lower bound.
     """
 
     name: ClassVar[str] = "varpro"

@@ -84,14 +84,25 @@ def run(max_d: int, n: int, p: str, limit: float) -> None:
         print(" | ".join(row), flush=True)
 
 
+def realisability(max_d: int, p: str) -> None:
+    """Is X*(d, n, p) exactly φ(b, A) for some real (b, A)? (the structure algorithm; exact)"""
+    print(f"\nX* realisable over the reals (p = {p}); rows n, columns d = 1..{max_d}")
+    for n in (1, 10, 100, 1000):
+        statuses = [realise_over_reals(x_star_cached(d, n, Fraction(p)).x, d).status for d in range(1, max_d + 1)]
+        print(f"n = {n:5d}: " + " | ".join(statuses))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-d", type=int, default=4)
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--p", default="1/2")
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--realisability-only", action="store_true", help="only the X* realisability table (d ≤ 4)")
     args = parser.parse_args()
-    run(args.max_d, args.n, args.p, args.time_limit)
+    if not args.realisability_only:
+        run(args.max_d, args.n, args.p, args.time_limit)
+    realisability(min(args.max_d, 4), args.p)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from latentsat import cli_lsa
 from problems.answers import Answer, SolveOptions
 from problems.errors import (
     InvalidCertificate,
@@ -27,6 +28,7 @@ from problems.errors import (
 from problems.partition import PartitionInstance, dump_npz, instance_from_dict, load_instance
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app.add_typer(cli_lsa.app, name="lsa")
 stderr = Console(stderr=True)
 T = TypeVar("T")
 
@@ -115,6 +117,9 @@ def solve(
     from solvers.pipeline import solve as solve_instance
 
     def action() -> None:
+        if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
+            opts = dict(backend=backend, solver=solver, time_limit=time_limit, proof=proof, checker=checker)
+            return emit(cli_lsa.solve_file(instance_path, _options(**opts, num_workers=workers, seed=seed)))
         instance = load_instance(instance_path)
         options = _options(
             backend=backend,

@@ -64,9 +64,13 @@ def target_kind(target: Any) -> str:
 def registry() -> list[type[Backend]]:
     """Backends in preference order; the first is the default."""
     from solvers.cpsat import CpSatBackend
+    from solvers.gradient import GradientBackend
+    from solvers.mathopt import MathOptBackend
     from solvers.pysat import PysatBackend
+    from solvers.structure import StructureBackend
+    from solvers.varpro import VarProBackend
 
-    return [PysatBackend, CpSatBackend]
+    return [PysatBackend, CpSatBackend, MathOptBackend, StructureBackend, VarProBackend, GradientBackend]
 
 
 def get_backend(name: str, solver: str | None = None) -> Backend:

@@ -289,7 +289,9 @@ class Kind:
 
 def kinds() -> dict[str, Kind]:
     """Every registered problem kind by name; new kinds add one entry here."""
+    from problems.lsa.instance import LsaSpec, lsa_from_dict
     from problems.partition import PartitionSpec, instance_from_dict
+    from solvers.lsa_pipeline import solve_lsa
 
     return {
         "partition": Kind(
@@ -298,6 +300,13 @@ def kinds() -> dict[str, Kind]:
             solve=solve,
             schema=PartitionSpec.model_json_schema,
             summary="partition recovery: class maps c_i and a table g with y = g(c_1(x_1), ..., c_I(x_I))",
+        ),
+        "lsa": Kind(
+            name="lsa",
+            parse=lsa_from_dict,
+            solve=solve_lsa,
+            schema=LsaSpec.model_json_schema,
+            summary="LSA parameter recovery: (b, A) with φ(b, A) = X on a grid, within ε, or the best fit to X*",
         ),
     }
 

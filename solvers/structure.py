@@ -1,0 +1,49 @@
+"""The support-enumeration backend for φ-structured targets (exact; proof in docs/lsa.md)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from problems.errors import InvalidOptions
+from problems.lsa.structure import PhiTarget, realise_on_grid, realise_over_reals
+from solvers.base import Limits, SolveResult, Status
+
+
+class StructureBackend:
+    """Decides φ(b, A) = X on a grid (complete) or over the reals (UNKNOWN on degenerate supports).
+
+    `assignment` holds the exact values, b then A row-major (Fractions, or Radicals over the reals).
+    Runs to completion: its cost is bounded by |grid| · 3^{d+1} candidate checks when no pair gcd vanishes.
+    """
+
+    name: ClassVar[str] = "structure"
+    accepts: ClassVar[frozenset[str]] = frozenset({"phi"})
+    proofs: ClassVar[bool] = False
+
+    def __init__(self, solver: str = "support-enumeration") -> None:
+        if solver != "support-enumeration":
+            raise InvalidOptions(f"structure has one solver, 'support-enumeration', not {solver!r}", "options.solver")
+        self.solver = solver
+
+    @staticmethod
+    def available() -> bool:
+        return True
+
+    def solve(self, target: Any, limits: Limits) -> SolveResult:
+        if not isinstance(target, PhiTarget):
+            raise InvalidOptions(f"structure cannot solve a {type(target).__name__} target", "options.backend")
+        start = time.perf_counter()
+        if target.grid is not None:
+            found = realise_on_grid(target.x, target.d, list(target.grid))
+            status = Status.UNSATISFIABLE if found is None else Status.SATISFIABLE
+            values: list[Any] = [] if found is None else [*found.b, *(v for row in found.a for v in row)]
+            stats: dict[str, Any] = {"solver": self.solver}
+        else:
+            real = realise_over_reals(target.x, target.d)
+            status = {"realisable": Status.SATISFIABLE, "not-realisable": Status.UNSATISFIABLE}.get(
+                real.status, Status.UNKNOWN
+            )
+            values = [] if real.b is None or real.a is None else [*real.b, *(v for row in real.a for v in row)]
+            stats = {"solver": self.solver, "candidates": real.candidates}
+        return SolveResult(status, assignment=values, wall_s=time.perf_counter() - start, stats=stats)

@@ -54,6 +54,10 @@ def job_main(
         cap = memory_limit_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     with open(log_path, "a", buffering=1) as log:
+        _log(
+            log,
+            f"job process {os.getpid()}: address space {_address_space_mb()} MB, cap {memory_limit_mb or 'none'} MB",
+        )
         try:
             message = _solve(kind, fmt, blob, options, log)
         except MemoryError:
@@ -73,7 +77,7 @@ def _solve(kind: str, fmt: str, blob: bytes, options: dict[str, Any], log: Any) 
     from service.formats import parse_instance
     from solvers.pipeline import get_kind
 
-    _log(log, f"job process {os.getpid()}: parsing a {fmt} {kind} instance ({len(blob)} bytes)")
+    _log(log, f"parsing a {fmt} {kind} instance ({len(blob)} bytes)")
     parsed = parse_instance(kind, fmt, blob)
     solve_options = SolveOptions.model_validate(options)
     _log(log, f"solving with backend={solve_options.backend} time_limit={solve_options.time_limit}s")
@@ -82,6 +86,15 @@ def _solve(kind: str, fmt: str, blob: bytes, options: dict[str, Any], log: Any) 
     stats = data.get("stats", {})
     _log(log, f"answer: status={data.get('status')} stats={json.dumps(stats, default=str)}")
     return ("ok", data)
+
+
+def _address_space_mb() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmSize:"))
+    except (OSError, StopIteration):
+        return -1
+    return int(line.split()[1]) // 1024
 
 
 def _reason_of(detail: str) -> str:
@@ -145,9 +158,6 @@ class WorkerPool:
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._waiters.loop = loop
-        warm = self.context.Process(target=_noop)  # start the fork server now, not on the first job
-        warm.start()
-        warm.join()
         self._thread = threading.Thread(target=self._dispatch_loop, name="latentsat-dispatch", daemon=True)
         self._thread.start()
 
@@ -221,6 +231,10 @@ class WorkerPool:
     # ------------------------------------------------------------ dispatch and supervision
 
     def _dispatch_loop(self) -> None:
+        # Bring the fork server up (it imports the solver stack once) before the first job, off the event loop.
+        warm = self.context.Process(target=_noop)
+        warm.start()
+        warm.join()
         while not self._stop.is_set():
             self._wake.wait(timeout=1.0)
             self._wake.clear()

@@ -269,6 +269,11 @@ class WorkerPool:
         item = Running(job, process, receiver)
         with self._lock:
             self._running[job.id] = item
+        # A cancel that came between the claim and the line above found nothing to kill; the store remembers it.
+        current = self.store.get(job.id)
+        if current is not None and current.state is JobState.CANCELLED:
+            item.cancelled = True
+            self._kill(item)
         threading.Thread(target=self._supervise, args=(item,), name=f"job-{job.id[:8]}", daemon=True).start()
 
     def _supervise(self, item: Running) -> None:

@@ -234,6 +234,7 @@ def export_encoding(instance: PartitionInstance, format: str) -> str | bytes:
 from latentsat import cli_service  # noqa: E402  (registered here so the service commands stay in their own module)
 
 app.command("serve")(cli_service.serve)
+app.command("submit")(cli_service.submit)
 
 
 def main() -> None:

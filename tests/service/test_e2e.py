@@ -12,6 +12,7 @@ import pytest
 
 from problems.answers import Answer
 from problems.partition import dump_npz, instance_from_dict
+from service.client import ApiError, Client
 from solvers.certificates import check_answer
 from tests.service.server import KEY_A, Server, alive, children_of
 
@@ -37,25 +38,37 @@ def wait_state(client: httpx.Client, job_id: str, states: set[str], timeout: flo
     raise AssertionError(f"job {job_id} not in {states} after {timeout} s")
 
 
+def client_for(server: Server) -> Client:
+    return Client(server.url, api_key=KEY_A)
+
+
 def test_submit_wait_result_and_certificate(server: Server, unique_instance: dict[str, Any]) -> None:
-    with http(server) as client:
-        response = submit(client, unique_instance, wait=30, unique=True, time_limit=30)
-        assert response.status_code == 200, response.text
-        job = response.json()
-        assert response.headers["Location"] == f"/v1/jobs/{job['id']}"
+    with client_for(server) as client:
+        job = client.submit(unique_instance, options={"unique": True, "time_limit": 30})
+        assert job["state"] in ("queued", "running", "done")
+        job = client.wait(job["id"], timeout=30)
         assert job["state"] == "done" and job["status"] == "unique"
-        result = client.get(f"/v1/jobs/{job['id']}/result").json()
-        assert result == job["result"]
-        bundle = client.get(f"/v1/jobs/{job['id']}/certificate")
-        assert "attachment" in bundle.headers["Content-Disposition"]
-        data = bundle.json()
+        result = client.result(job["id"])
+        assert result["status"] == "unique" and result["certificate"]["kind"] == "drup"
+        data = client.certificate(job["id"])
+        assert data["answer"] == result
         report = check_answer(instance_from_dict(data["instance"]), Answer.model_validate(data["answer"]))
         assert report.ok, report.reason
-        proof = client.get(f"/v1/jobs/{job['id']}/certificate/proof")
-        cnf = client.get(f"/v1/jobs/{job['id']}/certificate/cnf")
+        proof = client.http.get(f"/v1/jobs/{job['id']}/certificate/proof")
+        cnf = client.http.get(f"/v1/jobs/{job['id']}/certificate/cnf")
+        assert "attachment" in proof.headers["Content-Disposition"]
         assert proof.headers["content-type"].startswith("text/plain")
         assert proof.text == result["certificate"]["proof"]
         assert cnf.text.startswith("p cnf") and cnf.text == result["certificate"]["cnf"]
+
+
+def test_wait_param_answers_200_with_the_result(server: Server, small_instance: dict[str, Any]) -> None:
+    with http(server) as client:
+        response = submit(client, small_instance, wait=30, time_limit=30)
+        assert response.status_code == 200, response.text
+        job = response.json()
+        assert response.headers["Location"] == f"/v1/jobs/{job['id']}"
+        assert job["state"] == "done" and job["status"] == "solved" and job["result"]["classes"]
 
 
 def test_accepted_then_polled(server: Server, small_instance: dict[str, Any]) -> None:
@@ -67,25 +80,24 @@ def test_accepted_then_polled(server: Server, small_instance: dict[str, Any]) ->
 
 
 def test_log_is_served_incrementally(server: Server, small_instance: dict[str, Any]) -> None:
-    with http(server) as client:
-        job = submit(client, small_instance, wait=30).json()
-        first = client.get(f"/v1/jobs/{job['id']}/log").json()
+    with client_for(server) as client:
+        job = client.submit(small_instance, wait=30)
+        first = client.log(job["id"])
         assert first["offset"] == 0 and "solving with backend=pysat" in first["text"] and first["complete"]
-        rest = client.get(f"/v1/jobs/{job['id']}/log", params={"offset": first["next_offset"]}).json()
+        rest = client.log(job["id"], first["next_offset"])
         assert rest == {
             "offset": first["next_offset"],
             "next_offset": first["next_offset"],
             "text": "",
             "complete": True,
         }
-        middle = client.get(f"/v1/jobs/{job['id']}/log", params={"offset": 5}).json()
-        assert middle["text"] == first["text"][5:]
+        assert client.log(job["id"], 5)["text"] == first["text"][5:]
 
 
-def _job_pid(client: httpx.Client, job_id: str) -> int:
+def _job_pid(client: Client, job_id: str) -> int:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        for line in client.get(f"/v1/jobs/{job_id}/log").json()["text"].splitlines():
+        for line in client.log(job_id)["text"].splitlines():
             if "job process" in line:
                 return int(line.split("job process ")[1].split(":")[0])
         time.sleep(0.05)
@@ -93,8 +105,8 @@ def _job_pid(client: httpx.Client, job_id: str) -> int:
 
 
 def test_cancel_kills_a_running_solve_within_a_second(server: Server, long_instance: dict[str, Any]) -> None:
-    with http(server) as client:
-        job = submit(client, long_instance, time_limit=120).json()
+    with client_for(server) as client:
+        job = client.submit(long_instance, options={"time_limit": 120})
         pid = _job_pid(client, job["id"])
         deadline = time.monotonic() + 30  # the solver grandchild starts after encoding
         while not children_of(pid) and time.monotonic() < deadline:
@@ -102,21 +114,25 @@ def test_cancel_kills_a_running_solve_within_a_second(server: Server, long_insta
         solver_pids = children_of(pid)
         assert solver_pids, "the solve never started"
         start = time.monotonic()
-        cancelled = client.delete(f"/v1/jobs/{job['id']}").json()
+        cancelled = client.cancel(job["id"])
         assert cancelled["was"] == "running" and cancelled["state"] == "cancelled"
         while (alive(pid) or any(map(alive, solver_pids))) and time.monotonic() - start < 5:
             time.sleep(0.01)
         assert not alive(pid) and not any(map(alive, solver_pids))
         assert time.monotonic() - start <= 1.0
-        assert client.get(f"/v1/jobs/{job['id']}").json()["state"] == "cancelled"
-        assert client.get(f"/v1/jobs/{job['id']}/result").status_code == 409
+        assert client.job(job["id"])["state"] == "cancelled"
+        with pytest.raises(ApiError) as error:
+            client.result(job["id"])
+        assert error.value.status == 409 and error.value.code == "not_ready"
 
 
 def test_time_limit_is_honoured(server: Server, long_instance: dict[str, Any]) -> None:
-    with http(server) as client:
-        job = submit(client, long_instance, wait=30, time_limit=3).json()
+    with client_for(server) as client:
+        job = client.submit(long_instance, options={"time_limit": 3})
+        job = client.wait(job["id"], timeout=30)
         assert job["state"] == "done" and job["status"] == "unknown"
         assert job["finished_at"] - job["started_at"] <= 3 + 1
+        assert client.result(job["id"])["status"] == "unknown"
 
 
 def test_npz_upload(server: Server, small_instance: dict[str, Any]) -> None:

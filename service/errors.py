@@ -148,7 +148,7 @@ def install_error_handlers(app: FastAPI, retry_after: int) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), **(exc.headers or {}))
 
     @app.exception_handler(Exception)
@@ -160,6 +160,7 @@ def install_error_handlers(app: FastAPI, retry_after: int) -> None:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in {
+        400: "malformed body that cannot be read at all (e.g. broken multipart)",
         401: "missing or unknown API key",
         404: "no such job for this key",
         413: "body or instance too large",

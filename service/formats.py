@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from problems.errors import InvalidInstance
+from problems.errors import InvalidInstance, LatentsatError
 from solvers.pipeline import get_kind
 
 # kind → "module:function" that turns `.npz` bytes into the kind's parsed instance.
@@ -23,13 +24,19 @@ def npz_loader(kind: str) -> Callable[[bytes], Any]:
 
 def parse_instance(kind: str, fmt: str, blob: bytes) -> Any:
     """The kind's parsed instance from stored bytes; errors name fields under `instance.`."""
-    if fmt == "npz":
-        return npz_loader(kind)(blob)
-    entry = get_kind(kind)
+    loader = npz_loader(kind) if fmt == "npz" else get_kind(kind).parse
     try:
-        return entry.parse(json.loads(blob))
+        return loader(blob) if fmt == "npz" else loader(json.loads(blob))
     except InvalidInstance as exc:
         raise InvalidInstance(Exception.__str__(exc), _under_instance(exc.field)) from exc
+    except LatentsatError:
+        raise
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, EOFError, OSError, zipfile.BadZipFile) as exc:
+        # A parser that let a malformed input through to numpy or zipfile: still the caller's input, not our 500.
+        what = "a readable .npz archive" if fmt == "npz" else "a valid instance"
+        raise InvalidInstance(
+            f"not {what}: {type(exc).__name__}: {exc}", "file" if fmt == "npz" else "instance"
+        ) from exc
 
 
 def _under_instance(field: str | None) -> str:

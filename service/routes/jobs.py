@@ -183,13 +183,13 @@ TEXT_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/{job_id}/certificate/proof", response_class=PlainTextResponse, responses=TEXT_RESPONSE)
+@router.get("/{job_id}/certificate/proof", response_model=None, responses=TEXT_RESPONSE)
 def get_proof(job_id: JobId, owner: OwnerDep, store: StoreDep) -> PlainTextResponse:
     """The DRUP proof as text (for `drup cnf proof`)."""
     return _certificate_text(store, _job(store, job_id, owner), "proof", "drup")
 
 
-@router.get("/{job_id}/certificate/cnf", response_class=PlainTextResponse, responses=TEXT_RESPONSE)
+@router.get("/{job_id}/certificate/cnf", response_model=None, responses=TEXT_RESPONSE)
 def get_cnf(job_id: JobId, owner: OwnerDep, store: StoreDep) -> PlainTextResponse:
     """The refuted DIMACS CNF as text."""
     return _certificate_text(store, _job(store, job_id, owner), "cnf", "cnf")

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from service.config import Settings
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
+from service.metrics import Metrics
 from service.routes import health, jobs, kinds, solvers
 from service.store import Store
 from service.workers import WorkerPool
@@ -38,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store, settings.workers, settings.memory_limit_mb, settings.log_dir(), settings.hard_kill_grace_s
         )
         app.state.store, app.state.pool = store, pool
+        app.state.metrics = Metrics(store, pool)
+        pool.on_finish = app.state.metrics.job_finished
         pool.start(asyncio.get_running_loop())
         _log_auth_mode(app.state.keys)
         try:

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.config import Settings
 from service.errors import Unauthorized
+from service.metrics import Metrics
 from service.store import Store
 from service.workers import WorkerPool
 
@@ -27,6 +28,10 @@ def get_store(request: Request) -> Store:
 
 def get_pool(request: Request) -> WorkerPool:
     return request.app.state.pool  # type: ignore[no-any-return]
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics  # type: ignore[no-any-return]
 
 
 def owner_of(key: str) -> str:
@@ -47,4 +52,5 @@ def get_owner(request: Request, credentials: Annotated[HTTPAuthorizationCredenti
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 PoolDep = Annotated[WorkerPool, Depends(get_pool)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 OwnerDep = Annotated[str, Depends(get_owner)]

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 
 from problems.answers import SolveOptions
 from problems.errors import InvalidOptions
-from service.deps import OwnerDep, PoolDep, SettingsDep, StoreDep
+from service.deps import MetricsDep, OwnerDep, PoolDep, SettingsDep, StoreDep
 from service.errors import ERROR_RESPONSES, ErrorBody, IdempotencyConflict, NotAvailable, NotFound, NotReady, QueueFull
 from service.formats import parse_instance, to_json
+from service.metrics import Metrics
 from service.models import Cancelled, JobLog, JobPage, JobRequest, JobView
 from service.store import JobRecord, JobState, Store
 from service.submit import canonical_json, prepare_job
@@ -55,13 +56,14 @@ async def submit_job(
     settings: SettingsDep,
     store: StoreDep,
     pool: PoolDep,
+    metrics: MetricsDep,
     wait: Wait = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Queue a job `{kind, instance, options}`; the job is committed to the store before this answers."""
     blob = canonical_json(request.instance)
     return await _submit(
-        owner, request.kind, "json", blob, request.options, settings, store, pool, wait, idempotency_key
+        owner, request.kind, "json", blob, request.options, settings, store, pool, metrics, wait, idempotency_key
     )
 
 
@@ -72,6 +74,7 @@ async def submit_upload(
     settings: SettingsDep,
     store: StoreDep,
     pool: PoolDep,
+    metrics: MetricsDep,
     kind: Annotated[str, Form(description="a problem kind with a binary form")] = "partition",
     options: Annotated[str, Form(description="solve options as a JSON object")] = "{}",
     wait: Wait = None,
@@ -79,7 +82,9 @@ async def submit_upload(
 ) -> JSONResponse:
     """Queue a job whose instance is a binary `.npz` upload (multipart), for instances too large for JSON."""
     blob = await file.read()
-    return await _submit(owner, kind, "npz", blob, _form_options(options), settings, store, pool, wait, idempotency_key)
+    return await _submit(
+        owner, kind, "npz", blob, _form_options(options), settings, store, pool, metrics, wait, idempotency_key
+    )
 
 
 def _form_options(text: str) -> SolveOptions:
@@ -100,6 +105,7 @@ async def _submit(
     settings: Any,
     store: Store,
     pool: Any,
+    metrics: Metrics,
     wait: float | None,
     idempotency_key: str | None,
 ) -> JSONResponse:
@@ -112,8 +118,10 @@ async def _submit(
     else:
         if store.queue_depth() >= settings.max_queue:
             raise QueueFull(f"the queue holds {settings.max_queue} jobs, the most this server allows")
-        record, _ = await run_in_threadpool(store.create, job)
+        record, created = await run_in_threadpool(store.create, job)
         pool.notify()
+        if created:
+            metrics.submitted.labels(kind).inc()
     if wait:
         await pool.wait(record.id, min(wait, settings.max_wait))
         record = store.get(record.id) or record

@@ -222,3 +222,15 @@ def test_solvers_and_kinds(server: Server) -> None:
 def test_npz_helper_round_trip(small_instance: dict[str, Any]) -> None:
     arrays = np.load(io.BytesIO(dump_npz(instance_from_dict(small_instance))))
     assert arrays["tokens"].shape[0] == len(small_instance["samples"])
+
+
+def test_metrics(server: Server, small_instance: dict[str, Any]) -> None:
+    with client_for(server) as client:
+        client.solve(small_instance, timeout=60)
+        text = client.http.get("/metrics").text
+    samples = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if not line.startswith("#")}
+    assert samples['latentsat_jobs{state="done"}'] >= 1
+    assert "latentsat_queue_depth" in samples and samples["latentsat_workers"] == 2
+    assert samples['latentsat_jobs_submitted_total{kind="partition"}'] >= 1
+    assert samples['latentsat_solve_seconds_count{kind="partition"}'] >= 1
+    assert samples['latentsat_jobs_finished_total{kind="partition",state="done",status="solved"}'] >= 1

@@ -1,4 +1,4 @@
-"""Schemathesis against the live OpenAPI schema: generated requests (valid and invalid) never get a 5xx, and every
+"""Schemathesis against the live OpenAPI schema: generated requests, valid and invalid, never get a 5xx, and every
 response matches its documented status, content type, headers and schema.
 
 The operations are driven from one test with hypothesis directly (schemathesis' pytest plugin does not run on
@@ -24,8 +24,9 @@ CHECKS = [
     openapi_checks.content_type_conformance,
     openapi_checks.response_headers_conformance,
     openapi_checks.response_schema_conformance,
-    openapi_checks.negative_data_rejection,
 ]
+# Not `negative_data_rejection`: the API ignores unknown query parameters (as HTTP APIs usually do), and the test
+# adds the Authorization header to every request, so some "invalid" cases are valid by the time they are sent.
 
 
 def run_operation(operation: schemathesis.APIOperation, mode: GenerationMode, calls: list[str]) -> None:

@@ -31,7 +31,8 @@ from solvers.child import _die_with_parent
 
 logger = logging.getLogger("latentsat.service")
 
-PRELOAD = ["service.formats", "solvers.pipeline", "problems.generate"]
+# "__main__" too: otherwise every job process re-runs the main script (`latentsat serve` imports the whole CLI).
+PRELOAD = ["__main__", "service.workers", "service.formats", "solvers.pipeline", "problems.generate"]
 # Error codes that mean the input was bad rather than that something broke.
 INPUT_CODES = frozenset({"invalid_instance", "invalid_options", "unknown_backend", "unknown_kind"})
 
@@ -103,7 +104,8 @@ def _reason_of(detail: str) -> str:
 
 
 def _log(log: Any, line: str) -> None:
-    log.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+    now = time.time()
+    log.write(f"{time.strftime('%H:%M:%S', time.localtime(now))}.{int(now * 1000) % 1000:03d} {line}\n")
 
 
 # ---------------------------------------------------------------- the pool in the server process

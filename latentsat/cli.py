@@ -236,6 +236,12 @@ def export_encoding(instance: PartitionInstance, format: str) -> str | bytes:
     raise InvalidOptions(f"unknown format {format!r}; use dimacs, wcnf, cpsat-text or cpsat-proto", "format")
 
 
+from latentsat import cli_service  # noqa: E402  (registered here so the service commands stay in their own module)
+
+app.command("serve")(cli_service.serve)
+app.command("submit")(cli_service.submit)
+
+
 def main() -> None:
     app()
 

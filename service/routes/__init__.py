@@ -1,0 +1,1 @@
+"""One thin router per resource: jobs, solvers, kinds, health and metrics."""

@@ -1,0 +1,248 @@
+"""`/v1/jobs`: submit (JSON or `.npz`), read state, result, certificate and log, cancel, list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import ValidationError
+
+from problems.answers import SolveOptions
+from problems.errors import InvalidOptions
+from service.deps import MetricsDep, OwnerDep, PoolDep, SettingsDep, StoreDep
+from service.errors import ERROR_RESPONSES, ErrorBody, IdempotencyConflict, NotAvailable, NotFound, NotReady, QueueFull
+from service.formats import parse_instance, to_json
+from service.metrics import Metrics
+from service.models import Cancelled, JobLog, JobPage, JobRequest, JobView
+from service.store import JobRecord, JobState, Store
+from service.submit import canonical_json, prepare_job
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses={**ERROR_RESPONSES})
+
+JobId = Annotated[str, "job id"]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", max_length=200, description="a retried POST with the same key returns the same job"
+    ),
+]
+Wait = Annotated[
+    float | None,
+    Query(ge=0, le=3600, description="block up to this many seconds; 200 with the result if the job finished"),
+]
+SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": JobView, "description": "the job ended within `?wait=`; when `done`, `result` holds the answer"},
+    202: {
+        "model": JobView,
+        "description": "accepted; poll `Location`",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    },
+    409: {"model": ErrorBody, "description": "the Idempotency-Key was used with another request"},
+    429: {
+        "model": ErrorBody,
+        "description": "queue full; retry after `Retry-After` seconds",
+        "headers": {"Retry-After": {"schema": {"type": "string"}}},
+    },
+}
+NOT_READY = {409: {"model": ErrorBody, "description": "the job has no result: not finished, failed or cancelled"}}
+
+
+@router.post("", status_code=202, response_model=JobView, responses=SUBMIT_RESPONSES)
+async def submit_job(
+    request: JobRequest,
+    owner: OwnerDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    pool: PoolDep,
+    metrics: MetricsDep,
+    wait: Wait = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Queue a job `{kind, instance, options}`; the job is committed to the store before this answers."""
+    blob = canonical_json(request.instance)
+    return await _submit(
+        owner, request.kind, "json", blob, request.options, settings, store, pool, metrics, wait, idempotency_key
+    )
+
+
+@router.post("/upload", status_code=202, response_model=JobView, responses=SUBMIT_RESPONSES)
+async def submit_upload(
+    file: Annotated[UploadFile, File(description="the instance as `.npz` (partition: tokens, labels, sizes, classes)")],
+    owner: OwnerDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    pool: PoolDep,
+    metrics: MetricsDep,
+    kind: Annotated[str, Form(description="a problem kind with a binary form")] = "partition",
+    options: Annotated[str, Form(description="solve options as a JSON object")] = "{}",
+    wait: Wait = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Queue a job whose instance is a binary `.npz` upload (multipart), for instances too large for JSON."""
+    blob = await file.read()
+    return await _submit(
+        owner, kind, "npz", blob, _form_options(options), settings, store, pool, metrics, wait, idempotency_key
+    )
+
+
+def _form_options(text: str) -> SolveOptions:
+    try:
+        return SolveOptions.model_validate_json(text or "{}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(part) for part in first["loc"])
+        raise InvalidOptions(first["msg"], "options" + (f".{path}" if path else "")) from exc
+
+
+async def _submit(
+    owner: str,
+    kind: str,
+    fmt: str,
+    blob: bytes,
+    options: SolveOptions,
+    settings: Any,
+    store: Store,
+    pool: Any,
+    metrics: Metrics,
+    wait: float | None,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    job = await run_in_threadpool(prepare_job, owner, kind, fmt, blob, options, settings, idempotency_key)
+    existing = store.get_by_key(owner, idempotency_key) if idempotency_key else None
+    if existing is not None:
+        if existing.request_sha256 != job.request_sha256:
+            raise IdempotencyConflict("this Idempotency-Key was used for a different request", "Idempotency-Key")
+        record = existing
+    else:
+        if store.queue_depth() >= settings.max_queue:
+            raise QueueFull(f"the queue holds {settings.max_queue} jobs, the most this server allows")
+        record, created = await run_in_threadpool(store.create, job)
+        pool.notify()
+        if created:
+            metrics.submitted.labels(kind).inc()
+    if wait:
+        await pool.wait(record.id, min(wait, settings.max_wait))
+        record = store.get(record.id) or record
+    location = {"Location": f"/v1/jobs/{record.id}"}
+    if record.terminal:
+        view = JobView.of(record, store.result(record.id) if record.state is JobState.DONE else None)
+        return JSONResponse(view.model_dump(mode="json"), status_code=200, headers=location)
+    return JSONResponse(JobView.of(record).model_dump(mode="json"), status_code=202, headers=location)
+
+
+@router.get("", response_model=JobPage)
+def list_jobs(
+    owner: OwnerDep,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="jobs per page")] = 50,
+    after: Annotated[int | None, Query(ge=0, description="the `next` cursor of the previous page")] = None,
+    state: Annotated[JobState | None, Query(description="only jobs in this state")] = None,
+) -> JobPage:
+    """The caller's jobs, newest first, one page at a time."""
+    records = store.list(owner, limit, after, state)
+    cursor = records[-1].seq if len(records) == limit else None
+    return JobPage(jobs=[JobView.of(r) for r in records], next=cursor)
+
+
+def _job(store: Store, job_id: str, owner: str) -> JobRecord:
+    record = store.get(job_id, owner)
+    if record is None:
+        raise NotFound(f"no job {job_id!r}", "id")
+    return record
+
+
+@router.get("/{job_id}", response_model=JobView)
+def get_job(job_id: JobId, owner: OwnerDep, store: StoreDep) -> JobView:
+    """The job's state, and the answer's status once it is done."""
+    return JobView.of(_job(store, job_id, owner))
+
+
+def _answer(store: Store, record: JobRecord) -> dict[str, Any]:
+    if record.state is not JobState.DONE:
+        why = f" ({record.reason}: {record.message})" if record.reason else ""
+        raise NotReady(f"job {record.id} is {record.state.value}{why}; it has no answer", "id")
+    answer = store.result(record.id)
+    assert answer is not None  # a done job always has one (Store.finish writes both together)
+    return answer
+
+
+@router.get("/{job_id}/result", responses=NOT_READY)
+def get_result(job_id: JobId, owner: OwnerDep, store: StoreDep) -> dict[str, Any]:
+    """The answer (SPEC §3), certificate included."""
+    return _answer(store, _job(store, job_id, owner))
+
+
+@router.get("/{job_id}/certificate", responses=NOT_READY)
+def get_certificate(job_id: JobId, owner: OwnerDep, store: StoreDep) -> JSONResponse:
+    """A downloadable bundle `{instance, answer}` that `latentsat check` re-verifies from scratch."""
+    record = _job(store, job_id, owner)
+    answer = _answer(store, record)
+    parsed = parse_instance(record.kind, record.format, store.instance(record.id))
+    bundle = {"job": record.id, "kind": record.kind, "instance": to_json(parsed), "answer": answer}
+    disposition = {"Content-Disposition": f'attachment; filename="{record.id}-certificate.json"'}
+    return JSONResponse(bundle, headers=disposition)
+
+
+TEXT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the text"},
+    **NOT_READY,
+}
+
+
+@router.get("/{job_id}/certificate/proof", response_model=None, responses=TEXT_RESPONSE)
+def get_proof(job_id: JobId, owner: OwnerDep, store: StoreDep) -> PlainTextResponse:
+    """The DRUP proof as text (for `drup cnf proof`)."""
+    return _certificate_text(store, _job(store, job_id, owner), "proof", "drup")
+
+
+@router.get("/{job_id}/certificate/cnf", response_model=None, responses=TEXT_RESPONSE)
+def get_cnf(job_id: JobId, owner: OwnerDep, store: StoreDep) -> PlainTextResponse:
+    """The refuted DIMACS CNF as text."""
+    return _certificate_text(store, _job(store, job_id, owner), "cnf", "cnf")
+
+
+def _certificate_text(store: Store, record: JobRecord, part: str, suffix: str) -> PlainTextResponse:
+    certificate = _answer(store, record).get("certificate") or {}
+    text = certificate.get(part)
+    if not text:
+        raise NotAvailable(f"the certificate of job {record.id} has no {part}", "id")
+    disposition = {"Content-Disposition": f'attachment; filename="{record.id}.{suffix}"'}
+    return PlainTextResponse(text, headers=disposition)
+
+
+@router.get("/{job_id}/log", response_model=JobLog)
+def get_log(
+    job_id: JobId,
+    owner: OwnerDep,
+    store: StoreDep,
+    pool: PoolDep,
+    offset: Annotated[int, Query(ge=0, description="byte offset: the `next_offset` of the previous call")] = 0,
+) -> JobLog:
+    """The job's log from `offset` on, as NEOS serves it: poll with the returned `next_offset`."""
+    record = _job(store, job_id, owner)
+    path = pool.log_dir / f"{record.id}.log"
+    data = b""
+    if path.exists():
+        with open(path, "rb") as log:
+            log.seek(offset)
+            data = log.read(1 << 20)
+    return JobLog(
+        offset=offset,
+        next_offset=offset + len(data),
+        text=data.decode(errors="replace"),
+        complete=record.terminal and len(data) < (1 << 20),
+    )
+
+
+@router.delete("/{job_id}", response_model=Cancelled)
+def cancel_job(job_id: JobId, owner: OwnerDep, store: StoreDep, pool: PoolDep) -> Cancelled:
+    """Cancel: a queued job never runs; a running one is killed at once. A finished job is left as it is."""
+    record = _job(store, job_id, owner)
+    was = store.cancel(record.id)
+    if was is JobState.RUNNING:
+        pool.cancel(record.id)
+    pool.finished(record.id)
+    current = store.get(record.id)
+    return Cancelled(id=record.id, state=current.state if current else record.state, was=was)

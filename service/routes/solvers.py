@@ -1,0 +1,53 @@
+"""`/v1/solvers`: the backends, their sub-solvers and capabilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from service.models import SolverInfo
+from solvers.base import registry
+
+router = APIRouter(prefix="/v1/solvers", tags=["solvers"])
+
+# Capabilities the backend classes do not declare themselves. Both stop at the time limit and on cancel: pysat's
+# solver runs in a child process that is killed; CP-SAT honours its time limit and dies with the job process.
+NATIVE_CARDINALITY = {"pysat": False, "cpsat": True}
+PYSAT_NATIVE_CARDINALITY = frozenset({"minicard", "gluecard3", "gluecard4", "mc", "gc3", "gc4"})
+
+
+@router.get("", response_model=list[SolverInfo])
+def list_solvers() -> list[SolverInfo]:
+    """Every registered backend in preference order (the first is the default), and whether it runs here."""
+    return [_info(backend, default=i == 0) for i, backend in enumerate(registry())]
+
+
+def _info(backend: Any, default: bool) -> SolverInfo:
+    available = bool(backend.available())
+    return SolverInfo(
+        name=backend.name,
+        default=default,
+        available=available,
+        accepts=sorted(backend.accepts),
+        proofs=bool(getattr(backend, "proofs", False)),
+        interrupt=True,
+        native_cardinality=NATIVE_CARDINALITY.get(backend.name, False),
+        solvers=_sub_solvers(backend.name) if available else [],
+    )
+
+
+def _sub_solvers(name: str) -> list[dict[str, Any]]:
+    if name != "pysat":
+        return []
+    from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, solver_names
+
+    return [
+        {
+            "name": solver,
+            "default": solver == DEFAULT_SOLVER,
+            "proofs": solver in PROOF_SOLVERS,
+            "native_cardinality": solver in PYSAT_NATIVE_CARDINALITY,
+        }
+        for solver in solver_names()
+    ]

@@ -1,0 +1,115 @@
+"""Start the real server (`latentsat serve` in a subprocess on a free loopback port) for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+KEY_A, KEY_B = "key-a-7f3c", "key-b-91d2"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    db: Path
+    log: Path
+
+    def kill_9(self) -> None:
+        """SIGKILL the server and everything in its process group (fork server, jobs), as a crash would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+def start_server(db: Path, env: dict[str, str] | None = None, workers: int = 2) -> Server:
+    port = free_port()
+    log = db.with_suffix(f".{port}.log")
+    command = [sys.executable, "-m", "latentsat.cli", "serve", "--port", str(port), "--db", str(db)]
+    command += ["--workers", str(workers), "--log-level", "warning"]
+    full_env = {**os.environ, **(env or {})}
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", process, db, log)
+    wait_healthy(server)
+    return server
+
+
+def wait_healthy(server: Server, timeout: float = 60.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited: {server.log.read_text()}")
+        try:
+            if httpx.get(server.url + "/healthz", timeout=1.0).status_code == 200:
+                return time.perf_counter() - start
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server not healthy after {timeout} s: {server.log.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGINT)
+        with suppress(subprocess.TimeoutExpired):
+            server.process.wait(timeout=15)
+    if server.process.poll() is None or _group_alive(server.process.pid):
+        with suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=10)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@contextmanager
+def running_server(db: Path, env: dict[str, str] | None = None, workers: int = 2) -> Iterator[Server]:
+    server = start_server(db, env, workers)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+def children_of(pid: int) -> list[int]:
+    """Live child pids of `pid`, from /proc (Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -231,6 +231,12 @@ def export_encoding(instance: PartitionInstance, format: str) -> str | bytes:
     raise InvalidOptions(f"unknown format {format!r}; use dimacs, wcnf, cpsat-text or cpsat-proto", "format")
 
 
+from latentsat import cli_reductions  # noqa: E402  (after the helpers it imports)
+
+app.command("reduce")(cli_reductions.reduce)
+app.command("lift")(cli_reductions.lift)
+
+
 def main() -> None:
     app()
 

@@ -82,6 +82,7 @@ def test_r1_after_r2_on_threshold_3sat(seed: int) -> None:
         assert answer.certificate is not None and answer.certificate.checked
 
 
+@pytest.mark.slow  # the formally verified drup checker takes ~45 s on this proof
 def test_mycielski_m4_needs_four_colours() -> None:
     """χ(M4) = 4: K = 3 is infeasible with a drup-checked proof; K = 4 is solved and lifts to a proper colouring."""
     three = ColouringToPartition()

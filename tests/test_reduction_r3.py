@@ -16,7 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from problems.bilinear import BilinearSolution, verify_bilinear
@@ -70,6 +70,7 @@ def test_decider_1d_is_the_interval_rule(instance: SeparabilityInstance) -> None
 @given(instance=tiny_point_sets(dim=2))
 def test_decider_2d_agrees_with_lp_characterisation(instance: SeparabilityInstance) -> None:
     planes = decide_separability(instance)
+    event(f"separable: {planes is not None}")
     assert (planes is not None) == separable_by_lp(instance)
     if planes is not None:
         assert separates(instance, planes)
@@ -94,6 +95,7 @@ def check_witness_round_trip(instance: SeparabilityInstance, planes: TwoPlanes) 
 @given(instance=st.sampled_from([1, 2]).flatmap(lambda dim: tiny_point_sets(dim=dim)))
 def test_r3_separable_witness_maps_to_exact_target_solution(instance: SeparabilityInstance) -> None:
     planes = decide_separability(instance)
+    event(f"dim {instance.dim}, separable: {planes is not None}")
     if planes is not None:
         check_witness_round_trip(instance, planes)
 

@@ -7,7 +7,7 @@ target), and every backward solution is valid on the source.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 
 from problems.answers import AnswerStatus, SolveOptions
 from problems.cnf_formula import CnfFormula, brute_force_sat, verify_assignment
@@ -40,6 +40,7 @@ def test_r1_matches_brute_force(graph: Colouring) -> None:
     target = reduction.forward(graph)
     answer = solve(target, FAST)
     assert answer.status is not AnswerStatus.UNKNOWN
+    event(f"colourable: {answer.status in SOLVED}")
     assert (answer.status in SOLVED) == (brute_force_colouring(graph) is not None)
     if answer.status in SOLVED:
         assert verify_colouring(graph, reduction.backward(answer).colour)
@@ -51,6 +52,7 @@ def test_r2_matches_brute_force(formula: CnfFormula) -> None:
     reduction = ThreeSatToColouring()
     target = reduction.forward(formula)
     colour = colourable_by_sat(target)
+    event(f"satisfiable: {colour is not None}")
     assert (colour is not None) == (brute_force_sat(formula) is not None)
     if colour is not None:
         assert verify_colouring(target, colour)
@@ -63,6 +65,7 @@ def test_r1_after_r2_matches_brute_force(formula: CnfFormula) -> None:
     reduction = compose(ThreeSatToColouring(), ColouringToPartition())
     answer = solve(reduction.forward(formula), FAST)
     assert answer.status is not AnswerStatus.UNKNOWN
+    event(f"satisfiable: {answer.status in SOLVED}")
     assert (answer.status in SOLVED) == (brute_force_sat(formula) is not None)
     if answer.status in SOLVED:
         assert verify_assignment(formula, reduction.backward(answer).assignment)
@@ -140,3 +143,9 @@ def test_r2_worked_example() -> None:
 def test_r2_empty_clause_gives_an_uncolourable_graph() -> None:
     graph = ThreeSatToColouring().forward(CnfFormula(n_vars=1, clauses=[[1], []]))
     assert brute_force_colouring(graph) is None
+
+
+def test_r1_self_loop_is_uncolourable_on_both_sides() -> None:
+    graph = Colouring(n=2, edges=[(0, 1), (1, 1)], k=3)
+    assert brute_force_colouring(graph) is None
+    assert solve(ColouringToPartition().forward(graph), FAST).status is AnswerStatus.INFEASIBLE

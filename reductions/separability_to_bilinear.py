@@ -191,11 +191,17 @@ def rational_four_squares(value: Fraction) -> tuple[Fraction, Fraction, Fraction
     return tuple(Fraction(r, value.denominator) for r in roots)  # type: ignore[return-value]
 
 
+GREEDY_LIMIT = 10**10  # below this the greedy search is instant; above it, the prime-based method
+PRIME_TRIES = 100_000  # r − c² is prime for about 1 c in ln r: this bound is never reached in practice
+
+
 def four_squares(n: int) -> tuple[int, int, int, int]:
-    """Integers (a, b, c, e) with a² + b² + c² + e² = n ≥ 0, by a greedy search (fast for the sizes used here).
+    """Integers (a, b, c, e) with a² + b² + c² + e² = n ≥ 0 (Lagrange); every answer is checked before return.
 
     >>> four_squares(7)
     (2, 1, 1, 1)
+    >>> sum(v * v for v in four_squares(10**30 + 7)) == 10**30 + 7
+    True
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
@@ -203,6 +209,13 @@ def four_squares(n: int) -> tuple[int, int, int, int]:
         return (0, 0, 0, 0)
     if n % 4 == 0:  # n = 4m: (2a, 2b, 2c, 2e) from m
         return tuple(2 * v for v in four_squares(n // 4))  # type: ignore[return-value]
+    roots = _greedy_four_squares(n) if n < GREEDY_LIMIT else _prime_four_squares(n)
+    if sum(v * v for v in roots) != n:
+        raise AssertionError(f"four-square decomposition of {n} failed: {roots}")
+    return roots
+
+
+def _greedy_four_squares(n: int) -> tuple[int, int, int, int]:
     for a in range(math.isqrt(n), -1, -1):
         rest = n - a * a
         if rest % 8 == 7:  # rest is not a sum of three squares (Legendre)
@@ -222,3 +235,68 @@ def _two_squares(n: int) -> tuple[int, int] | None:
         if e * e == n - c * c:
             return (c, e)
     return None
+
+
+def _prime_four_squares(n: int) -> tuple[int, int, int, int]:
+    """n (not divisible by 4) = e² + c² + (sum of two squares of a prime ≡ 1 mod 4, or twice one).
+
+    e ∈ {0, 1} makes r = n − e² a sum of three squares (r ≢ 7 mod 8, 4 ∤ r). Then c runs down with the parity
+    that makes r − c² ≡ 1 (mod 4), or ≡ 2 (mod 8) when r ≡ 3 (mod 8), until that is p or 2p with p a prime
+    ≡ 1 (mod 4), which is x² + y² (Hermite–Serret). Primes are dense, so few c are tried.
+    """
+    e = 1 if n % 8 == 7 else 0
+    r = n - e * e
+    c = math.isqrt(r)
+    if c * c == r:  # r − c² would factor as a difference of squares, never a prime
+        return (e, c, 0, 0)
+    if c % 2 != (1 if r % 4 in (2, 3) else 0):
+        c -= 1
+    for _ in range(PRIME_TRIES):
+        if c < 0:
+            break
+        rest = r - c * c
+        doubled = rest % 2 == 0
+        p = rest // 2 if doubled else rest
+        pair = _prime_two_squares(p) if p % 4 == 1 and _probably_prime(p) else None
+        if pair is not None:
+            x, y = pair
+            return (e, c, x + y, abs(x - y)) if doubled else (e, c, x, y)
+        c -= 2
+    raise ValueError(f"no four-square decomposition of {n} found in {PRIME_TRIES} tries")
+
+
+def _prime_two_squares(p: int) -> tuple[int, int] | None:
+    """x² + y² = p for a prime p ≡ 1 (mod 4): Euclid on (p, √−1 mod p) until the remainder drops below √p."""
+    for z in range(2, 200):
+        if pow(z, (p - 1) // 2, p) == p - 1:  # z is a non-residue, so z^((p-1)/4) is a square root of -1
+            a, b = p, pow(z, (p - 1) // 4, p)
+            limit = math.isqrt(p)
+            while b > limit:
+                a, b = b, a % b
+            y = math.isqrt(p - b * b)
+            return (b, y) if b * b + y * y == p else None
+    return None
+
+
+def _probably_prime(n: int) -> bool:
+    """Miller–Rabin with the first 12 prime bases (exact below 3·10^24; callers check results anyway)."""
+    if n < 2:
+        return False
+    bases = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
+    for q in bases:
+        if n % q == 0:
+            return n == q
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for a in bases:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True

@@ -137,7 +137,7 @@ def test_r3_worked_example() -> None:
 
 
 @settings(max_examples=300)
-@given(n=st.integers(0, 10**7), numerator=st.integers(0, 10**4), denominator=st.integers(1, 10**4))
+@given(n=st.integers(0, 10**40), numerator=st.integers(0, 10**12), denominator=st.integers(1, 10**12))
 def test_four_squares(n: int, numerator: int, denominator: int) -> None:
     assert sum(v * v for v in four_squares(n)) == n
     value = Fraction(numerator, denominator)

@@ -24,6 +24,7 @@ from problems.errors import (
     InvalidOptions,
     LatentsatError,
     UnknownBackend,
+    UnknownKind,
 )
 from problems.partition import PartitionInstance, dump_npz, instance_from_dict, load_instance
 
@@ -32,7 +33,7 @@ app.add_typer(cli_lsa.app, name="lsa")
 stderr = Console(stderr=True)
 T = TypeVar("T")
 
-INPUT_ERRORS = (InvalidInstance, InvalidOptions, UnknownBackend, InvalidCertificate)
+INPUT_ERRORS = (InvalidInstance, InvalidOptions, UnknownBackend, UnknownKind, InvalidCertificate)
 
 
 def run_guarded(action: Callable[[], T]) -> T:
@@ -240,6 +241,11 @@ from latentsat import cli_service  # noqa: E402  (registered here so the service
 
 app.command("serve")(cli_service.serve)
 app.command("submit")(cli_service.submit)
+
+from latentsat import cli_reductions  # noqa: E402  (after the helpers it imports)
+
+app.command("reduce")(cli_reductions.reduce)
+app.command("lift")(cli_reductions.lift)
 
 
 def main() -> None:

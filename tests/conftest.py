@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Tiny numpy problems gain nothing from BLAS threads, and threads fight over the shared cores: one is enough.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import pytest
 from hypothesis import HealthCheck, settings
 

@@ -50,7 +50,7 @@ def test_rup_checker_never_accepts_what_drup_rejects(holes: int) -> None:
     formula, lemmas = parse_dimacs(cnf), parse_drup(proof)
     tampered = [lemmas[:i] + lemmas[i + 1 :] for i in range(len(lemmas))]
     tampered += [
-        [*lemmas[:i], [-lemmas[i][0], *lemmas[i][1:]], *lemmas[i + 1:]] for i in range(len(lemmas)) if lemmas[i]
+        [*lemmas[:i], [-lemmas[i][0], *lemmas[i][1:]], *lemmas[i + 1 :]] for i in range(len(lemmas)) if lemmas[i]
     ]
     rejected_by_rup = 0
     for candidate in tampered:

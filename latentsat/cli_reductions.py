@@ -1,0 +1,135 @@
+"""The `reduce` and `lift` commands: run a hardness reduction forward on a file, and map a solution back.
+
+    latentsat reduce R1 graph.col --k 3 --out inst.json --map map.json   # then: latentsat solve inst.json > ans.json
+    latentsat lift map.json ans.json                                      # a colouring, verified on the graph
+Reductions: R1 (colouring → partition), R2 (3-SAT → 3-colouring), R1R2 (3-SAT → partition), R3 (separability →
+bilinear). See docs/reductions.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from problems.errors import InvalidInstance, InvalidOptions, UnknownKind
+
+
+def load_source(name: str, path: Path, k: int | None) -> dict[str, Any]:
+    """The source instance as JSON: DIMACS `.col` (graphs) and `.cnf` (formulas) are parsed, `.json` is read."""
+    from problems.cnf_formula import parse_dimacs_cnf
+    from problems.graph import parse_dimacs_col
+    from reductions.registry import get_reduction
+
+    try:
+        entry = get_reduction(name)
+    except UnknownKind as exc:  # a bad command-line argument: exit 2 like any invalid input
+        raise InvalidOptions(str(exc).split(": ", 1)[-1], "reduction") from exc
+    text = path.read_text()
+    if path.suffix == ".col":
+        return parse_dimacs_col(text, k if k is not None else 3).to_json_dict()
+    if path.suffix in (".cnf", ".dimacs"):
+        return parse_dimacs_cnf(text).to_json_dict()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInstance(f"not valid JSON: {exc}", "body") from exc
+    if k is not None:
+        if entry.source != "colouring" or not isinstance(data, dict):
+            raise InvalidOptions("--k applies to colouring sources (R1)", "k")
+        data = {**data, "k": k}
+    return data
+
+
+def reduce(
+    name: Annotated[str, typer.Argument(metavar="REDUCTION", help="R1, R2, R1R2 or R3")],
+    source_path: Annotated[Path, typer.Argument(metavar="SOURCE", help=".col graph, .cnf formula, or .json")],
+    k: Annotated[int | None, typer.Option("--k", help="colours K for a .col graph (default 3)")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the target here instead of stdout")] = None,
+    map_path: Annotated[Path | None, typer.Option("--map", help="write what `lift` needs here")] = None,
+    format: Annotated[str, typer.Option("--format", help="json, or col (DIMACS graph, for R2)")] = "json",
+    witness: Annotated[
+        Path | None, typer.Option(help="R3, dim ≤ 2: decide exactly and write a target solution here")
+    ] = None,
+) -> None:
+    """Reduce a source instance to a target instance (a partition instance for R1 and R1R2: `solve` takes it)."""
+    from latentsat.cli import run_guarded
+    from reductions.wire import reduce_json
+
+    def action() -> None:
+        source = load_source(name, source_path, k)
+        reduced = reduce_json(name, source)
+        text = _target_text(reduced, format)
+        if out is not None:
+            out.write_text(text)
+        else:
+            typer.echo(text, nl=False)
+        if map_path is not None:
+            map_path.write_text(json.dumps(reduced["map"]))
+        if witness is not None:
+            witness.write_text(json.dumps(_r3_witness(reduced["reduction"], source)))
+
+    run_guarded(action)
+
+
+def _target_text(reduced: dict[str, Any], format: str) -> str:
+    target = reduced["target"]
+    if format == "json":
+        return json.dumps(target, separators=(",", ":")) + "\n"
+    if format == "col" and target.get("kind") == "colouring":
+        from problems.graph import colouring_from_dict, to_dimacs_col
+
+        return to_dimacs_col(colouring_from_dict(target))
+    raise InvalidOptions(f"format {format!r} does not fit a {target.get('kind')} target; use json", "format")
+
+
+def _r3_witness(reduction_name: str, source: dict[str, Any]) -> dict[str, Any]:
+    """Decide separability exhaustively and map the planes forward to an exact target solution."""
+    from problems.separability import decide_separability, separability_from_dict
+    from reductions.separability_to_bilinear import SeparabilityToBilinear
+    from reductions.wire import bilinear_solution_json
+
+    if reduction_name != SeparabilityToBilinear.name:
+        raise InvalidOptions("--witness applies to R3", "witness")
+    instance = separability_from_dict(source)
+    if instance.dim > 2:
+        raise InvalidOptions("the exhaustive decider handles dim 1 and 2", "witness")
+    planes = decide_separability(instance)
+    if planes is None:
+        return {"separable": False}
+    reduction = SeparabilityToBilinear()
+    reduction.forward(instance)
+    return {"separable": True, **planes.to_json_dict(), **bilinear_solution_json(reduction.forward_solution(planes))}
+
+
+def lift(
+    map_path: Annotated[Path, typer.Argument(metavar="MAP", help="the --map file written by `reduce`")],
+    solution_path: Annotated[
+        Path, typer.Argument(metavar="SOLUTION", help="an answer (`solve`), a colouring, or b and A (R3)")
+    ],
+    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+) -> None:
+    """Map a target solution back to the source, and verify it there (exit 2 if it does not solve the target)."""
+    from latentsat.cli import emit, run_guarded
+    from reductions.wire import lift_json
+
+    def action() -> None:
+        mapping = _read_json(map_path, "map")
+        if not isinstance(mapping, dict) or "reduction" not in mapping or "source" not in mapping:
+            raise InvalidInstance("a map has the keys 'reduction' and 'source'", "map")
+        lifted = lift_json(mapping["reduction"], mapping["source"], _read_json(solution_path, "solution"))
+        if out is not None:
+            out.write_text(json.dumps(lifted))
+        else:
+            emit(lifted)
+
+    run_guarded(action)
+
+
+def _read_json(path: Path, field: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InvalidInstance(f"not valid JSON: {exc}", field) from exc

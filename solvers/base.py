@@ -40,6 +40,8 @@ class SolveResult:
     wall_s: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
     log: str = ""
+    added_clauses: list[list[int]] = field(default_factory=list)  # clauses a refine loop added to the target
+    last_assignment: list[int] = field(default_factory=list)  # a refine loop's last model, when not the first
 
 
 class Backend(Protocol):
@@ -64,13 +66,14 @@ def target_kind(target: Any) -> str:
 def registry() -> list[type[Backend]]:
     """Backends in preference order; the first is the default."""
     from solvers.cpsat import CpSatBackend
+    from solvers.incremental import IncrementalBackend
     from solvers.pysat import PysatBackend
 
-    return [PysatBackend, CpSatBackend]
+    return [PysatBackend, CpSatBackend, IncrementalBackend]
 
 
 def get_backend(name: str, solver: str | None = None) -> Backend:
-    """An instance of the named backend (`pysat`, `cpsat`), configured with an optional sub-solver name."""
+    """An instance of the named backend (`pysat`, `cpsat`, `fast`), configured with an optional sub-solver name."""
     for backend in registry():
         if backend.name == name:
             if not backend.available():

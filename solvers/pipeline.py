@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 from pysat.formula import CNF
 
@@ -19,11 +20,13 @@ from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, canonical_relabelling, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_cpsat import PartitionToCpSat
+from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from solvers.base import Limits, SolveResult, Status, get_backend
+from solvers.incremental import IncrementalBackend
 from solvers.proofs import Checker, check_proof, dimacs, proof_text, sha256_text
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend
 
-Encoder = PartitionToCnf | PartitionToCpSat
+Encoder = PartitionToCnf | PartitionToCpSat | PartitionToFastCnf
 
 
 @dataclass
@@ -49,8 +52,14 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     encoder = _encoder(instance, options)
     target = encoder.forward(instance)
     encode_s = clock.elapsed()
-    limits = _limits(options, clock, proof=options.proof and isinstance(backend, PysatBackend))
-    result = backend.solve(target, limits)
+    proof = options.proof and isinstance(backend, PysatBackend | IncrementalBackend)
+    limits = _limits(options, clock, proof=proof)
+    if isinstance(backend, IncrementalBackend) and isinstance(encoder, PartitionToFastCnf):
+        # one incremental run: the first model, then its blocking clause, keeping what was learned
+        refine = encoder.blocking_for_assignment if options.unique else None
+        result = backend.solve(target, limits, refine=lambda model: [refine(model)] if refine else [])
+    else:
+        result = backend.solve(target, limits)
     stats = _stats(options, backend, result, encode_s, target)
     answer = _interpret(instance, options, encoder, result, clock, stats)
     answer.stats["wall_s"] = round(clock.elapsed(), 4)
@@ -65,6 +74,10 @@ def _check_options(instance: PartitionInstance, options: SolveOptions) -> None:
 def _encoder(instance: PartitionInstance, options: SolveOptions) -> Encoder:
     if options.backend == "cpsat":
         return PartitionToCpSat()
+    if options.backend == "fast":
+        if instance.max_violations != 0:
+            raise InvalidOptions("the fast backend solves exact recovery (max_violations = 0)", "options.backend")
+        return PartitionToFastCnf()
     return PartitionToMaxSat() if instance.max_violations == "minimize" else PartitionToCnf()
 
 
@@ -98,7 +111,11 @@ def _interpret(
     clock: Clock,
     stats: dict[str, Any],
 ) -> Answer:
-    if result.status is Status.UNKNOWN:
+    if isinstance(encoder, PartitionToFastCnf) and result.assignment:
+        answer = _verified_answer(instance, encoder, result, AnswerStatus.SOLVED)
+        if options.unique:
+            _settle_refined_uniqueness(instance, options, encoder, result, answer)
+    elif result.status is Status.UNKNOWN:
         if result.assignment:  # CP-SAT's best so far under "minimize": a verified partial answer
             answer = _verified_answer(instance, encoder, result, AnswerStatus.UNKNOWN)
         else:
@@ -135,7 +152,7 @@ def _verified_answer(
         status=status,
         classes=solution.classes,
         table=[TableEntry(cell=list(cell), label=label) for cell, label in solution.table_entries(instance)],
-        unconstrained=[[int(t) for t, used in enumerate(mask) if not used] for mask in masks],
+        unconstrained=[np.flatnonzero(~mask).tolist() for mask in masks],
         violations=len(verdict.violated),
         certificate=Certificate(kind="solution", checked=True),
         stats={"bound": result.bound} if result.bound is not None else {},
@@ -147,7 +164,7 @@ def canonicalise(instance: PartitionInstance, solution: PartitionSolution) -> Pa
     masks = constrained_mask(instance)
     relabel = canonical_relabelling(solution.classes, masks)
     classes = canonical_classes(solution.classes, masks)
-    reached = {tuple(classes[i][t] for i, t in enumerate(row)) for row in _distinct_token_rows(instance)}
+    reached = _reached_cells(instance, classes)
     table = {}
     for cell, label in solution.table.items():
         if all(k in relabel[i] for i, k in enumerate(cell)):
@@ -157,10 +174,13 @@ def canonicalise(instance: PartitionInstance, solution: PartitionSolution) -> Pa
     return PartitionSolution(classes, table)
 
 
-def _distinct_token_rows(instance: PartitionInstance) -> list[tuple[int, ...]]:
-    import numpy as np
-
-    return [tuple(row) for row in np.unique(instance.tokens, axis=0).tolist()]
+def _reached_cells(instance: PartitionInstance, classes: list[list[int]]) -> set[tuple[int, ...]]:
+    """Cells that some sample reaches under `classes` (vectorised: a flat cell index per sample)."""
+    flat = np.zeros(instance.n_samples, dtype=np.int64)
+    for i, group_classes in enumerate(classes):
+        flat = flat * instance.budgets[i] + np.asarray(group_classes, dtype=np.int64)[instance.tokens[:, i]]
+    cells = np.unravel_index(np.unique(flat), instance.budgets)
+    return set(zip(*(c.tolist() for c in cells), strict=True))
 
 
 # ---------------------------------------------------------------- certificates
@@ -170,7 +190,7 @@ def _infeasibility_certificate(
     instance: PartitionInstance, options: SolveOptions, encoder: Encoder, result: SolveResult, clock: Clock
 ) -> Certificate:
     claim = "no partition within the class budgets explains the samples"
-    if isinstance(encoder, PartitionToCnf) and result.proof is not None:
+    if isinstance(encoder, PartitionToCnf | PartitionToFastCnf) and result.proof is not None:
         return _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [], claim)
     if not options.proof:
         return Certificate(kind="none", checked=False, claim=claim)
@@ -198,6 +218,26 @@ def _settle_uniqueness(instance: PartitionInstance, options: SolveOptions, answe
     if certificate.checked:
         answer.status = AnswerStatus.UNIQUE
         answer.certificate = certificate
+
+
+def _settle_refined_uniqueness(
+    instance: PartitionInstance, options: SolveOptions, encoder: PartitionToFastCnf, result: SolveResult, answer: Answer
+) -> None:
+    """The incremental run added the blocking clause itself; UNSAT with a checked proof ⇒ `unique`."""
+    assert answer.classes is not None
+    blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
+    if result.added_clauses and result.added_clauses != [blocking]:
+        raise VerificationFailed("the refine loop blocked another partition than the verified answer")
+    answer.stats["unique_check"] = result.status.value
+    if result.status is not Status.UNSATISFIABLE:
+        return
+    claim = "a solution exists that differs from this one on the constrained tokens (up to relabelling)"
+    if result.proof is None:
+        answer.status = AnswerStatus.UNIQUE
+        answer.certificate = Certificate(kind="none", checked=False, claim=claim)
+        return
+    answer.certificate = _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [blocking], claim)
+    answer.status = AnswerStatus.UNIQUE
 
 
 def _optimality_certificate(
@@ -241,7 +281,7 @@ def _refute(
 def _checked_certificate(
     instance: PartitionInstance,
     options: SolveOptions,
-    encoder: PartitionToCnf,
+    encoder: PartitionToCnf | PartitionToFastCnf,
     cnf: CNF,
     proof_lines: list[str],
     extra: list[list[int]],

@@ -23,7 +23,7 @@ class PartitionToQuotient:
     class, so the blocks are the connected components of the bipartite graph token—label. Block b of group i
     becomes token b of the quotient, numbered by the smallest token in it (so canonical forms agree); the quotient
     keeps one sample per distinct (block tuple, label) row.
-      forward:  O(n log n) time (sorting), O(n) memory; the quotient has at most V samples.
+      forward:  O(n + V²) time, no sorting of samples; the quotient has exactly V samples.
       backward: c_i(t) = c'_i(block_i(t)) for constrained tokens; the table is unchanged.
     Claim: the solutions of the instance are exactly the lifts of the quotient's solutions (every solution is
     constant on blocks), so both have the same status, and uniqueness carries over. Proof: docs/fast_solver.md.
@@ -47,8 +47,13 @@ class PartitionToQuotient:
             _blocks_by_label(instance.tokens[:, i], instance.label_ids, size, instance.n_labels)
             for i, size in enumerate(instance.sizes)
         ]
-        quotient_tokens = np.column_stack([self.block_of[i][instance.tokens[:, i]] for i in range(instance.n_groups)])
-        rows = np.unique(np.column_stack([quotient_tokens, instance.label_ids]), axis=0)
+        # each label sits in one cell, so all its samples fall in one block tuple: one quotient row per label
+        representative = np.full(instance.n_labels, -1, dtype=np.int64)
+        representative[instance.label_ids] = np.arange(instance.n_samples, dtype=np.int64)
+        rows = np.column_stack(
+            [self.block_of[i][instance.tokens[representative, i]] for i in range(instance.n_groups)]
+            + [np.arange(instance.n_labels, dtype=np.int64)]
+        )
         sizes = [int(blocks.max()) + 1 for blocks in self.block_of]
         labels = np.asarray(instance.label_values, dtype=instance.raw_labels.dtype)[rows[:, -1]]
         quotient = PartitionInstance.from_arrays(
@@ -79,20 +84,17 @@ def _blocks_by_label(tokens: np.ndarray, label_ids: np.ndarray, size: int, n_lab
     Tokens that appear in no sample get blocks of their own (after the constrained ones' numbering is fixed
     by smallest token, so the order stays first-appearance).
     """
-    pairs = np.unique(tokens * n_labels + label_ids)
-    pair_token, pair_label = pairs // n_labels, pairs % n_labels
-    # each token links its labels: union the first label it shows with every other one (a graph on V nodes)
-    first = np.r_[True, pair_token[1:] != pair_token[:-1]]
-    first_label = np.maximum.accumulate(np.where(first, np.arange(pairs.size), 0))
-    edges = np.unique(np.column_stack([pair_label[first_label], pair_label]), axis=0)
+    # each token links every label it shows to one label it shows (any one): a graph on the V labels
+    some_label = np.full(size, -1, dtype=np.int64)
+    some_label[tokens] = label_ids
+    links = np.bincount(some_label[tokens] * n_labels + label_ids, minlength=n_labels * n_labels)
     parent = list(range(n_labels))
-    for a, b in edges.tolist():
-        ra, rb = _find(parent, a), _find(parent, b)
+    for link in np.flatnonzero(links).tolist():
+        ra, rb = _find(parent, link // n_labels), _find(parent, link % n_labels)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     label_root = np.asarray([_find(parent, v) for v in range(n_labels)], dtype=np.int64)
-    token_root = np.full(size, -1, dtype=np.int64)
-    token_root[pair_token] = label_root[pair_label]
+    token_root = np.where(some_label >= 0, label_root[np.maximum(some_label, 0)], -1)
     return _number_by_first_token(token_root)
 
 

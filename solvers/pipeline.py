@@ -179,7 +179,9 @@ def _reached_cells(instance: PartitionInstance, classes: list[list[int]]) -> set
     flat = np.zeros(instance.n_samples, dtype=np.int64)
     for i, group_classes in enumerate(classes):
         flat = flat * instance.budgets[i] + np.asarray(group_classes, dtype=np.int64)[instance.tokens[:, i]]
-    cells = np.unravel_index(np.unique(flat), instance.budgets)
+    total = int(np.prod(instance.budgets))
+    distinct = np.flatnonzero(np.bincount(flat, minlength=total)) if total <= 10_000_000 else np.unique(flat)
+    cells = np.unravel_index(distinct, instance.budgets)
     return set(zip(*(c.tolist() for c in cells), strict=True))
 
 

@@ -48,7 +48,7 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     options = options or SolveOptions()
     _check_options(instance, options)
     clock = Clock(options.time_limit)
-    backend = get_backend(options.backend, options.solver)
+    backend = _backend(instance, options)
     encoder = _encoder(instance, options)
     target = encoder.forward(instance)
     encode_s = clock.elapsed()
@@ -56,8 +56,7 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     limits = _limits(options, clock, proof=proof)
     if isinstance(backend, IncrementalBackend) and isinstance(encoder, PartitionToFastCnf):
         # one incremental run: the first model, then its blocking clause, keeping what was learned
-        refine = encoder.blocking_for_assignment if options.unique else None
-        result = backend.solve(target, limits, refine=lambda model: [refine(model)] if refine else [])
+        result = backend.solve(target, limits, refine=_block_first_model(encoder) if options.unique else None)
     else:
         result = backend.solve(target, limits)
     stats = _stats(options, backend, result, encode_s, target)
@@ -71,12 +70,30 @@ def _check_options(instance: PartitionInstance, options: SolveOptions) -> None:
         raise InvalidOptions("uniqueness is defined for exact recovery only (max_violations = 0)", "options.unique")
 
 
+def _block_first_model(encoder: PartitionToFastCnf) -> Callable[[list[int]], list[list[int]]]:
+    """A refine step that blocks the first model's partition once; a second model ends the loop (not unique)."""
+    blocked: list[list[int]] = []
+
+    def refine(model: list[int]) -> list[list[int]]:
+        if blocked:
+            return []
+        blocked.append(encoder.blocking_for_assignment(model))
+        return list(blocked)
+
+    return refine
+
+
+def _backend(instance: PartitionInstance, options: SolveOptions) -> Any:
+    """The named backend; `fast` hands noisy instances to `pysat` (its merges and implied clauses need exactness)."""
+    if options.backend == "fast" and instance.max_violations != 0:
+        return get_backend("pysat", options.solver)
+    return get_backend(options.backend, options.solver)
+
+
 def _encoder(instance: PartitionInstance, options: SolveOptions) -> Encoder:
     if options.backend == "cpsat":
         return PartitionToCpSat()
-    if options.backend == "fast":
-        if instance.max_violations != 0:
-            raise InvalidOptions("the fast backend solves exact recovery (max_violations = 0)", "options.backend")
+    if options.backend == "fast" and instance.max_violations == 0:
         return PartitionToFastCnf()
     return PartitionToMaxSat() if instance.max_violations == "minimize" else PartitionToCnf()
 

@@ -31,7 +31,9 @@ class PartitionToImpliedCnf(PartitionToCnf):
     def forward(self, instance: PartitionInstance) -> CNF:
         cnf = super().forward(instance)
         if instance.max_violations == 0 and instance.n_groups > 1:
-            cnf.extend(self._difference_clauses())
+            # appended in bulk: CNF.append/extend inspect every clause, which dominates at millions of clauses
+            cnf.clauses.extend(self._difference_clauses())
+            cnf.nv = max(cnf.nv, self.pool.top)
             self.hard = cnf
         return cnf
 
@@ -51,7 +53,7 @@ class PartitionToImpliedCnf(PartitionToCnf):
                     binary.append(_different_clauses(x_ids[groups[0]], a[chosen, groups[0]], b[chosen, groups[0]]))
                 elif groups:  # an empty pattern is two contradictory samples: the direct CNF refutes them
                     wide.append((groups, a[chosen], b[chosen]))
-        return [*_unique_rows(binary), *self._wide_clauses(wide, x_ids)]
+        return [*_rows(binary), *self._wide_clauses(wide, x_ids)]
 
     def _wide_clauses(
         self, wide: list[tuple[list[int], np.ndarray, np.ndarray]], x_ids: list[np.ndarray]
@@ -64,7 +66,12 @@ class PartitionToImpliedCnf(PartitionToCnf):
         ]
         if not keys:
             return []
-        pairs, inverse = np.unique(np.concatenate(keys), axis=0, return_inverse=True)
+        stacked = np.concatenate(keys)
+        span = max(self.instance.sizes)
+        flat_keys, inverse = np.unique(
+            (stacked[:, 0] * span + stacked[:, 1]) * span + stacked[:, 2], return_inverse=True
+        )
+        pairs = np.column_stack([flat_keys // (span * span), flat_keys // span % span, flat_keys % span])
         inverse = inverse.reshape(-1)
         first_e = self.pool.top + 1
         self.pool.occupy(first_e, first_e + len(pairs) - 1)
@@ -77,12 +84,12 @@ class PartitionToImpliedCnf(PartitionToCnf):
                 xa, xb = x_ids[group][pairs[mine, 1], k], x_ids[group][pairs[mine, 2], k]
                 clauses.append(np.column_stack([-xa, -xb, e_ids[mine]]))
         offset = 0
-        out = [*_unique_rows(clauses)]
+        out = [*_rows(clauses)]
         for groups, a, _ in wide:
             width = len(groups)
             ids = e_ids[inverse[offset : offset + width * len(a)]].reshape(width, len(a)).T
             offset += width * len(a)
-            out.extend(_unique_rows([-ids]))
+            out.extend(_rows([-ids]))
         return out
 
 
@@ -109,10 +116,11 @@ def _different_clauses(x_table: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.
     return np.concatenate([np.column_stack([-x_table[lo, k], -x_table[hi, k]]) for k in range(x_table.shape[1])])
 
 
-def _unique_rows(blocks: list[np.ndarray]) -> list[list[int]]:
+def _rows(blocks: list[np.ndarray]) -> list[list[int]]:
+    """The clauses of all blocks; repeats are kept (harmless, and sorting rows to drop them costs more)."""
     if not blocks:
         return []
-    return np.unique(np.concatenate(blocks), axis=0).tolist()
+    return np.concatenate(blocks).tolist()
 
 
 class PartitionToFastCnf:

@@ -16,6 +16,7 @@ from pysat.formula import CNF
 
 from problems.answers import Answer, AnswerStatus, Certificate, SolveOptions, TableEntry
 from problems.errors import InvalidOptions, UnknownKind, VerificationFailed
+from problems.heuristics import local_search
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, canonical_relabelling, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
@@ -53,13 +54,15 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     target = encoder.forward(instance)
     encode_s = clock.elapsed()
     proof = options.proof and isinstance(backend, PysatBackend | IncrementalBackend)
-    limits = _limits(options, clock, proof=proof)
+    warm: dict[str, Any] = {}
     if isinstance(backend, IncrementalBackend) and isinstance(encoder, PartitionToFastCnf):
+        phases = _warm_start_phases(instance, encoder, options, clock, warm)
+        refine = _block_first_model(encoder) if options.unique else None
         # one incremental run: the first model, then its blocking clause, keeping what was learned
-        result = backend.solve(target, limits, refine=_block_first_model(encoder) if options.unique else None)
+        result = backend.solve(target, _limits(options, clock, proof=proof), refine=refine, phases=phases)
     else:
-        result = backend.solve(target, limits)
-    stats = _stats(options, backend, result, encode_s, target)
+        result = backend.solve(target, _limits(options, clock, proof=proof))
+    stats = {**_stats(options, backend, result, encode_s, target), **warm}
     answer = _interpret(instance, options, encoder, result, clock, stats)
     answer.stats["wall_s"] = round(clock.elapsed(), 4)
     return answer
@@ -68,6 +71,30 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
 def _check_options(instance: PartitionInstance, options: SolveOptions) -> None:
     if options.unique and instance.max_violations != 0:
         raise InvalidOptions("uniqueness is defined for exact recovery only (max_violations = 0)", "options.unique")
+
+
+WARM_START_SHARE = 0.2  # of the time left after encoding
+WARM_START_MAX_S = 10.0
+
+
+def _warm_start_phases(
+    instance: PartitionInstance, encoder: PartitionToFastCnf, options: SolveOptions, clock: Clock, stats: dict
+) -> list[int]:
+    """Phases for the class variables from a local-search guess (canonicalised, so precedence agrees)."""
+    if encoder.quotient.merged:  # the quotient is tiny: nothing to guess
+        return []
+    start = time.perf_counter()
+    seconds = min(WARM_START_SHARE * clock.left(), WARM_START_MAX_S)
+    guess, violated = local_search(instance, seconds, seed=options.seed)
+    masks = constrained_mask(instance)
+    classes = canonical_classes(guess, masks)
+    stats.update(warm_start_violated=violated, warm_start_s=round(time.perf_counter() - start, 4))
+    return [
+        encoder.inner.x(i, t, k) if classes[i][t] == k else -encoder.inner.x(i, t, k)
+        for i, mask in enumerate(masks)
+        for t in np.flatnonzero(mask).tolist()
+        for k in range(instance.budgets[i])
+    ]
 
 
 def _block_first_model(encoder: PartitionToFastCnf) -> Callable[[list[int]], list[list[int]]]:

@@ -15,6 +15,7 @@ from problems.partition import PartitionInstance
 
 STALL_SWEEPS = 4
 MAX_SWEEPS = 60
+MAX_RESTARTS = 64  # on an infeasible instance the search can only give up: bound it by effort, not just time
 
 
 def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> tuple[list[np.ndarray], int]:
@@ -30,7 +31,9 @@ def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> 
     deadline = time.perf_counter() + seconds
     best: list[np.ndarray] = [np.zeros(size, dtype=np.int64) for size in instance.sizes]
     best_violated = _violated(instance, best)
-    while best_violated and time.perf_counter() < deadline:
+    for _ in range(MAX_RESTARTS):
+        if not best_violated or time.perf_counter() >= deadline:
+            break
         classes = [rng.integers(0, k, size=n) for n, k in zip(instance.sizes, instance.budgets, strict=True)]
         violated = _descend(instance, classes, rng, deadline)
         if violated < best_violated:

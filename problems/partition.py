@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 
 from problems.errors import InvalidInstance
 
+FEW_LABELS_FROM = 100_000  # below this many samples the sorting path is fast anyway
+FEW_LABELS_RATIO = 64  # "few labels": at most one distinct label per this many samples
+
 Label = StrictInt | StrictFloat | StrictStr
 
 
@@ -182,8 +185,17 @@ class PartitionInstance:
         }
         digest.update(json.dumps(header, sort_keys=True, separators=(",", ":")).encode())
         digest.update(np.ascontiguousarray(self.tokens, dtype="<i8").tobytes())
-        digest.update(json.dumps([_plain(v) for v in self.raw_labels.tolist()]).encode())
+        digest.update(_label_bytes(self.raw_labels))
         return digest.hexdigest()
+
+
+def _label_bytes(raw: np.ndarray) -> bytes:
+    """Labels in a canonical byte form: little-endian 8-byte numbers, or the JSON list of strings."""
+    if raw.dtype.kind in "iu":
+        return np.ascontiguousarray(raw, dtype="<i8").tobytes()
+    if raw.dtype.kind == "f":
+        return np.ascontiguousarray(raw, dtype="<f8").tobytes()
+    return json.dumps([_plain(v) for v in raw.tolist()]).encode()
 
 
 def _check_groups(sizes: tuple[int, ...], budgets: tuple[int, ...]) -> None:
@@ -253,11 +265,24 @@ def _label_ids(raw: np.ndarray, tolerance: float | None) -> tuple[np.ndarray, tu
     keys = raw
     if tolerance is not None and raw.dtype.kind == "f":
         keys = np.round(raw / tolerance).astype(np.int64)
+    if keys.dtype.kind in "if" and keys.size > FEW_LABELS_FROM:
+        distinct = np.unique(keys)  # hashing, no sort: the fast path when the alphabet is small
+        if distinct.size * FEW_LABELS_RATIO <= keys.size:
+            inverse = np.searchsorted(distinct, keys)
+            first = np.full(distinct.size, keys.size, dtype=np.int64)
+            np.minimum.at(first, inverse, np.arange(keys.size, dtype=np.int64))
+            return _ids_by_first_appearance(raw, first, inverse)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return _ids_by_first_appearance(raw, first, inverse.reshape(-1))
+
+
+def _ids_by_first_appearance(
+    raw: np.ndarray, first: np.ndarray, inverse: np.ndarray
+) -> tuple[np.ndarray, tuple[Any, ...]]:
     order = np.argsort(first)  # ids follow first appearance, so they do not depend on sort order of labels
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    label_ids = rank[inverse.reshape(-1)].astype(np.int64)
+    label_ids = rank[inverse].astype(np.int64)
     values = tuple(_plain(raw[first[j]]) for j in order)
     return label_ids, values
 

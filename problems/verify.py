@@ -142,14 +142,14 @@ def canonical_classes(classes: Sequence[Sequence[int]], masks: Sequence[np.ndarr
     """
     out = []
     for group_classes, mask in zip(classes, masks, strict=True):
-        relabel: dict[int, int] = {}
-        canon = []
-        for token, k in enumerate(group_classes):
-            if mask[token]:
-                canon.append(relabel.setdefault(int(k), len(relabel)))
-            else:
-                canon.append(0)
-        out.append(canon)
+        array = np.asarray(group_classes, dtype=np.int64)
+        canon = np.zeros(array.size, dtype=np.int64)
+        used = array[mask]
+        values, first = np.unique(used, return_index=True)
+        rank = np.empty(values.size, dtype=np.int64)
+        rank[np.argsort(first)] = np.arange(values.size)
+        canon[mask] = rank[np.searchsorted(values, used)]
+        out.append(canon.tolist())
     return out
 
 
@@ -157,8 +157,8 @@ def canonical_relabelling(classes: Sequence[Sequence[int]], masks: Sequence[np.n
     """Per group, the map old class → canonical class, over the classes that constrained tokens use."""
     maps = []
     for group_classes, mask in zip(classes, masks, strict=True):
-        relabel: dict[int, int] = {}
-        for token in np.flatnonzero(mask):
-            relabel.setdefault(int(group_classes[token]), len(relabel))
-        maps.append(relabel)
+        used = np.asarray(group_classes, dtype=np.int64)[mask]
+        values, first = np.unique(used, return_index=True)
+        order = np.argsort(first)
+        maps.append({int(values[j]): rank for rank, j in enumerate(order)})
     return maps

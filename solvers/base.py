@@ -40,6 +40,8 @@ class SolveResult:
     wall_s: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
     log: str = ""
+    added_clauses: list[list[int]] = field(default_factory=list)  # clauses a refine loop added to the target
+    last_assignment: list[int] = field(default_factory=list)  # a refine loop's last model, when not the first
 
 
 class Backend(Protocol):
@@ -65,16 +67,25 @@ def registry() -> list[type[Backend]]:
     """Backends in preference order; the first is the default."""
     from solvers.cpsat import CpSatBackend
     from solvers.gradient import GradientBackend
+    from solvers.incremental import IncrementalBackend
     from solvers.mathopt import MathOptBackend
     from solvers.pysat import PysatBackend
     from solvers.structure import StructureBackend
     from solvers.varpro import VarProBackend
 
-    return [PysatBackend, CpSatBackend, MathOptBackend, StructureBackend, VarProBackend, GradientBackend]
+    return [
+        PysatBackend,
+        CpSatBackend,
+        IncrementalBackend,
+        MathOptBackend,
+        StructureBackend,
+        VarProBackend,
+        GradientBackend,
+    ]
 
 
 def get_backend(name: str, solver: str | None = None) -> Backend:
-    """An instance of the named backend (`pysat`, `cpsat`), configured with an optional sub-solver name."""
+    """An instance of the named backend (`pysat`, `cpsat`, `fast`), configured with an optional sub-solver name."""
     for backend in registry():
         if backend.name == name:
             if not backend.available():

@@ -15,6 +15,7 @@ from problems.answers import Answer, AnswerStatus
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
+from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from solvers.proofs import Checker, check_proof, dimacs, sha256_text
 
 
@@ -81,7 +82,11 @@ def _regenerate(instance: PartitionInstance, answer: Answer) -> CNF | str:
     """The CNF the certificate must refute, rebuilt from the instance and the answer alone."""
     certificate = answer.certificate
     assert certificate is not None
-    encoders = {PartitionToCnf.name: PartitionToCnf, PartitionToMaxSat.name: PartitionToMaxSat}
+    encoders: dict[str, type[PartitionToCnf | PartitionToFastCnf]] = {
+        PartitionToCnf.name: PartitionToCnf,
+        PartitionToMaxSat.name: PartitionToMaxSat,
+        PartitionToFastCnf.name: PartitionToFastCnf,
+    }
     encoder_class = encoders.get(certificate.encoder or "")
     if encoder_class is None or certificate.encoder_version != encoder_class.version:
         return f"unknown encoder {certificate.encoder!r} version {certificate.encoder_version!r}"

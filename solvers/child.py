@@ -7,6 +7,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -67,3 +68,50 @@ def run_in_child(func: Callable[..., Any], args: tuple[Any, ...], seconds: float
 def _exit_code(process: multiprocessing.process.BaseProcess) -> int | None:
     process.join(timeout=1.0)
     return process.exitcode
+
+
+def _streaming_child_main(
+    conn: multiprocessing.connection.Connection, func: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
+    _die_with_parent()
+    try:
+        conn.send(("ok", func(lambda partial: conn.send(("partial", partial)), *args)))
+    except BaseException as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def run_in_child_streaming(
+    func: Callable[..., Any], args: tuple[Any, ...], seconds: float
+) -> tuple[Any | None, list[Any]]:
+    """`func(report, *args)` in a forked child that may `report(x)` partial results before it returns.
+
+    Returns (final result or None on timeout, the partial results received); a partial result survives the
+    child's kill at the deadline, so a first model is kept when a later proof runs out of time.
+    """
+    context = multiprocessing.get_context("fork")
+    parent_conn, child_conn = context.Pipe(duplex=False)
+    process = context.Process(target=_streaming_child_main, args=(child_conn, func, args), daemon=True)
+    process.start()
+    child_conn.close()
+    partials: list[Any] = []
+    deadline = time.monotonic() + max(seconds, 0.0)
+    try:
+        while parent_conn.poll(max(deadline - time.monotonic(), 0.0)):
+            try:
+                kind, payload = parent_conn.recv()
+            except EOFError as exc:
+                raise ChildCrashed(f"solver process died (exit code {_exit_code(process)})") from exc
+            if kind == "partial":
+                partials.append(payload)
+                continue
+            if kind == "error":
+                raise ChildCrashed(payload)
+            return payload, partials
+        return None, partials
+    finally:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGKILL)
+        process.join()
+        parent_conn.close()

@@ -10,20 +10,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 from pysat.formula import CNF
 
 from problems.answers import Answer, AnswerStatus, Certificate, SolveOptions, TableEntry
 from problems.errors import InvalidOptions, UnknownKind, VerificationFailed
+from problems.heuristics import local_search
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, canonical_relabelling, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_cpsat import PartitionToCpSat
+from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from solvers.base import Limits, SolveResult, Status, get_backend
+from solvers.incremental import IncrementalBackend
 from solvers.proofs import Checker, check_proof, dimacs, proof_text, sha256_text
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
 
-Encoder = PartitionToCnf | PartitionToCpSat
+Encoder = PartitionToCnf | PartitionToCpSat | PartitionToFastCnf
 
 
 @dataclass
@@ -45,14 +49,23 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     options = options or SolveOptions()
     _check_options(instance, options)
     clock = Clock(options.time_limit)
-    backend = get_backend(options.backend, options.solver)
+    backend = _backend(instance, options)
     encoder = _encoder(instance, options)
     target = encoder.forward(instance)
     encode_s = clock.elapsed()
-    logs_proofs = isinstance(backend, PysatBackend) and can_log_proofs(backend.solver)
-    limits = _limits(options, clock, proof=options.proof and logs_proofs)
-    result = backend.solve(target, limits)
-    stats = _stats(options, backend, result, encode_s, target)
+    logs_proofs = isinstance(backend, IncrementalBackend) or (
+        isinstance(backend, PysatBackend) and can_log_proofs(backend.solver)
+    )
+    proof = options.proof and logs_proofs
+    warm: dict[str, Any] = {}
+    if isinstance(backend, IncrementalBackend) and isinstance(encoder, PartitionToFastCnf):
+        phases = _warm_start_phases(instance, encoder, options, clock, warm)
+        refine = _block_first_model(encoder) if options.unique else None
+        # one incremental run: the first model, then its blocking clause, keeping what was learned
+        result = backend.solve(target, _limits(options, clock, proof=proof), refine=refine, phases=phases)
+    else:
+        result = backend.solve(target, _limits(options, clock, proof=proof))
+    stats = {**_stats(options, backend, result, encode_s, target), **warm}
     answer = _interpret(instance, options, encoder, result, clock, stats)
     answer.stats["wall_s"] = round(clock.elapsed(), 4)
     return answer
@@ -63,9 +76,55 @@ def _check_options(instance: PartitionInstance, options: SolveOptions) -> None:
         raise InvalidOptions("uniqueness is defined for exact recovery only (max_violations = 0)", "options.unique")
 
 
+WARM_START_SHARE = 0.2  # of the time left after encoding
+WARM_START_MAX_S = 10.0
+
+
+def _warm_start_phases(
+    instance: PartitionInstance, encoder: PartitionToFastCnf, options: SolveOptions, clock: Clock, stats: dict
+) -> list[int]:
+    """Phases for the class variables from a local-search guess (canonicalised, so precedence agrees)."""
+    if encoder.quotient.merged:  # the quotient is tiny: nothing to guess
+        return []
+    start = time.perf_counter()
+    seconds = min(WARM_START_SHARE * clock.left(), WARM_START_MAX_S)
+    guess, violated = local_search(instance, seconds, seed=options.seed)
+    masks = constrained_mask(instance)
+    classes = canonical_classes(guess, masks)
+    stats.update(warm_start_violated=violated, warm_start_s=round(time.perf_counter() - start, 4))
+    return [
+        encoder.inner.x(i, t, k) if classes[i][t] == k else -encoder.inner.x(i, t, k)
+        for i, mask in enumerate(masks)
+        for t in np.flatnonzero(mask).tolist()
+        for k in range(instance.budgets[i])
+    ]
+
+
+def _block_first_model(encoder: PartitionToFastCnf) -> Callable[[list[int]], list[list[int]]]:
+    """A refine step that blocks the first model's partition once; a second model ends the loop (not unique)."""
+    blocked: list[list[int]] = []
+
+    def refine(model: list[int]) -> list[list[int]]:
+        if blocked:
+            return []
+        blocked.append(encoder.blocking_for_assignment(model))
+        return list(blocked)
+
+    return refine
+
+
+def _backend(instance: PartitionInstance, options: SolveOptions) -> Any:
+    """The named backend; `fast` hands noisy instances to `pysat` (its merges and implied clauses need exactness)."""
+    if options.backend == "fast" and instance.max_violations != 0:
+        return get_backend("pysat", options.solver)
+    return get_backend(options.backend, options.solver)
+
+
 def _encoder(instance: PartitionInstance, options: SolveOptions) -> Encoder:
     if options.backend == "cpsat":
         return PartitionToCpSat()
+    if options.backend == "fast" and instance.max_violations == 0:
+        return PartitionToFastCnf()
     return PartitionToMaxSat() if instance.max_violations == "minimize" else PartitionToCnf()
 
 
@@ -99,7 +158,11 @@ def _interpret(
     clock: Clock,
     stats: dict[str, Any],
 ) -> Answer:
-    if result.status is Status.UNKNOWN:
+    if isinstance(encoder, PartitionToFastCnf) and result.assignment:
+        answer = _verified_answer(instance, encoder, result, AnswerStatus.SOLVED)
+        if options.unique:
+            _settle_refined_uniqueness(instance, options, encoder, result, answer)
+    elif result.status is Status.UNKNOWN:
         if result.assignment:  # CP-SAT's best so far under "minimize": a verified partial answer
             answer = _verified_answer(instance, encoder, result, AnswerStatus.UNKNOWN)
         else:
@@ -136,7 +199,7 @@ def _verified_answer(
         status=status,
         classes=solution.classes,
         table=[TableEntry(cell=list(cell), label=label) for cell, label in solution.table_entries(instance)],
-        unconstrained=[[int(t) for t, used in enumerate(mask) if not used] for mask in masks],
+        unconstrained=[np.flatnonzero(~mask).tolist() for mask in masks],
         violations=len(verdict.violated),
         certificate=Certificate(kind="solution", checked=True),
         stats={"bound": result.bound} if result.bound is not None else {},
@@ -148,7 +211,7 @@ def canonicalise(instance: PartitionInstance, solution: PartitionSolution) -> Pa
     masks = constrained_mask(instance)
     relabel = canonical_relabelling(solution.classes, masks)
     classes = canonical_classes(solution.classes, masks)
-    reached = {tuple(classes[i][t] for i, t in enumerate(row)) for row in _distinct_token_rows(instance)}
+    reached = _reached_cells(instance, classes)
     table = {}
     for cell, label in solution.table.items():
         if all(k in relabel[i] for i, k in enumerate(cell)):
@@ -158,10 +221,15 @@ def canonicalise(instance: PartitionInstance, solution: PartitionSolution) -> Pa
     return PartitionSolution(classes, table)
 
 
-def _distinct_token_rows(instance: PartitionInstance) -> list[tuple[int, ...]]:
-    import numpy as np
-
-    return [tuple(row) for row in np.unique(instance.tokens, axis=0).tolist()]
+def _reached_cells(instance: PartitionInstance, classes: list[list[int]]) -> set[tuple[int, ...]]:
+    """Cells that some sample reaches under `classes` (vectorised: a flat cell index per sample)."""
+    flat = np.zeros(instance.n_samples, dtype=np.int64)
+    for i, group_classes in enumerate(classes):
+        flat = flat * instance.budgets[i] + np.asarray(group_classes, dtype=np.int64)[instance.tokens[:, i]]
+    total = int(np.prod(instance.budgets))
+    distinct = np.flatnonzero(np.bincount(flat, minlength=total)) if total <= 10_000_000 else np.unique(flat)
+    cells = np.unravel_index(distinct, instance.budgets)
+    return set(zip(*(c.tolist() for c in cells), strict=True))
 
 
 # ---------------------------------------------------------------- certificates
@@ -171,7 +239,7 @@ def _infeasibility_certificate(
     instance: PartitionInstance, options: SolveOptions, encoder: Encoder, result: SolveResult, clock: Clock
 ) -> Certificate:
     claim = "no partition within the class budgets explains the samples"
-    if isinstance(encoder, PartitionToCnf) and result.proof is not None:
+    if isinstance(encoder, PartitionToCnf | PartitionToFastCnf) and result.proof is not None:
         return _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [], claim)
     if not options.proof:
         return Certificate(kind="none", checked=False, claim=claim)
@@ -199,6 +267,26 @@ def _settle_uniqueness(instance: PartitionInstance, options: SolveOptions, answe
     if certificate.checked:
         answer.status = AnswerStatus.UNIQUE
         answer.certificate = certificate
+
+
+def _settle_refined_uniqueness(
+    instance: PartitionInstance, options: SolveOptions, encoder: PartitionToFastCnf, result: SolveResult, answer: Answer
+) -> None:
+    """The incremental run added the blocking clause itself; UNSAT with a checked proof ⇒ `unique`."""
+    assert answer.classes is not None
+    blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
+    if result.added_clauses and result.added_clauses != [blocking]:
+        raise VerificationFailed("the refine loop blocked another partition than the verified answer")
+    answer.stats["unique_check"] = result.status.value
+    if result.status is not Status.UNSATISFIABLE:
+        return
+    claim = "a solution exists that differs from this one on the constrained tokens (up to relabelling)"
+    if result.proof is None:
+        answer.status = AnswerStatus.UNIQUE
+        answer.certificate = Certificate(kind="none", checked=False, claim=claim)
+        return
+    answer.certificate = _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [blocking], claim)
+    answer.status = AnswerStatus.UNIQUE
 
 
 def _optimality_certificate(
@@ -244,7 +332,7 @@ def _refute(
 def _checked_certificate(
     instance: PartitionInstance,
     options: SolveOptions,
-    encoder: PartitionToCnf,
+    encoder: PartitionToCnf | PartitionToFastCnf,
     cnf: CNF,
     proof_lines: list[str],
     extra: list[list[int]],

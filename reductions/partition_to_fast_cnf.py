@@ -1,0 +1,171 @@
+"""The fast solver's CNF: forced merges first (quotient), then the direct CNF with implied difference clauses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from pysat.formula import CNF
+
+from problems.partition import PartitionInstance, PartitionSolution
+from problems.verify import canonical_classes, constrained_mask
+from reductions.partition_to_cnf import PartitionToCnf
+from reductions.partition_to_quotient import PartitionToQuotient
+
+
+class PartitionToImpliedCnf(PartitionToCnf):
+    """Direct CNF plus clauses implied by pairs of samples that share a token and differ in label (exact mode).
+
+    Two samples with different labels lie in different cells. If they share the token of group g, some other
+    group must separate them: ∨_{i≠g, a_i≠b_i} ¬same_i(a_i, b_i), with same_i(a, b) ⇔ a, b in one class.
+      one group differs:  ¬x[i,a,k] ∨ ¬x[i,b,k]                         ∀ k   (a binary "different" clause)
+      several differ:     e[i,a,b] ← x[i,a,k] ∧ x[i,b,k]  ∀ k;  ∨_i ¬e[i,a_i,b_i]
+    Every model of the direct CNF extends (set e = same), so both have the same models on x: proofs and
+    uniqueness claims carry over. Size: O(Σ_t deg(t)²) extra clauses, deg(t) = samples holding token t.
+    """
+
+    name: ClassVar[str] = "partition->cnf+implied"
+    version: ClassVar[str] = "1"
+
+    def forward(self, instance: PartitionInstance) -> CNF:
+        cnf = super().forward(instance)
+        if instance.max_violations == 0 and instance.n_groups > 1:
+            # appended in bulk: CNF.append/extend inspect every clause, which dominates at millions of clauses
+            cnf.clauses.extend(self._difference_clauses())
+            cnf.nv = max(cnf.nv, self.pool.top)
+            self.hard = cnf
+        return cnf
+
+    def _difference_clauses(self) -> list[list[int]]:
+        rows = np.unique(np.column_stack([self.instance.tokens, self.instance.label_ids]), axis=0)
+        x_ids = [self._x_table(i) for i in range(self.instance.n_groups)]
+        binary: list[np.ndarray] = []
+        wide: list[tuple[list[int], np.ndarray, np.ndarray]] = []  # (differing groups, a tokens, b tokens)
+        for group in range(self.instance.n_groups):
+            a, b = _label_conflicts_sharing(rows, group)
+            others = [i for i in range(self.instance.n_groups) if i != group]
+            differ = np.column_stack([a[:, i] != b[:, i] for i in others])
+            for pattern in {tuple(p) for p in differ.tolist()}:
+                groups = [i for i, d in zip(others, pattern, strict=True) if d]
+                chosen = np.all(differ == np.asarray(pattern), axis=1)
+                if len(groups) == 1:  # the one differing group must split the two tokens
+                    binary.append(_different_clauses(x_ids[groups[0]], a[chosen, groups[0]], b[chosen, groups[0]]))
+                elif groups:  # an empty pattern is two contradictory samples: the direct CNF refutes them
+                    wide.append((groups, a[chosen], b[chosen]))
+        return [*_rows(binary), *self._wide_clauses(wide, x_ids)]
+
+    def _wide_clauses(
+        self, wide: list[tuple[list[int], np.ndarray, np.ndarray]], x_ids: list[np.ndarray]
+    ) -> list[list[int]]:
+        """e variables for the token pairs used, their definitions, and one clause of ¬e per sample pair."""
+        keys = [
+            np.column_stack([np.full(len(a), i), np.minimum(a[:, i], b[:, i]), np.maximum(a[:, i], b[:, i])])
+            for groups, a, b in wide
+            for i in groups
+        ]
+        if not keys:
+            return []
+        stacked = np.concatenate(keys)
+        span = max(self.instance.sizes)
+        flat_keys, inverse = np.unique(
+            (stacked[:, 0] * span + stacked[:, 1]) * span + stacked[:, 2], return_inverse=True
+        )
+        pairs = np.column_stack([flat_keys // (span * span), flat_keys // span % span, flat_keys % span])
+        inverse = inverse.reshape(-1)
+        first_e = self.pool.top + 1
+        self.pool.occupy(first_e, first_e + len(pairs) - 1)
+        e_ids = first_e + np.arange(len(pairs))
+        self.pool.top = first_e + len(pairs) - 1
+        clauses: list[np.ndarray] = []
+        for group in range(self.instance.n_groups):
+            mine = pairs[:, 0] == group
+            for k in range(self.instance.budgets[group]):
+                xa, xb = x_ids[group][pairs[mine, 1], k], x_ids[group][pairs[mine, 2], k]
+                clauses.append(np.column_stack([-xa, -xb, e_ids[mine]]))
+        offset = 0
+        out = [*_rows(clauses)]
+        for groups, a, _ in wide:
+            width = len(groups)
+            ids = e_ids[inverse[offset : offset + width * len(a)]].reshape(width, len(a)).T
+            offset += width * len(a)
+            out.extend(_rows([-ids]))
+        return out
+
+
+def _label_conflicts_sharing(rows: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs of distinct sample rows with the same token in `group` and different labels."""
+    ordered = rows[np.argsort(rows[:, group], kind="stable")]
+    key = ordered[:, group]
+    firsts, seconds = [], []
+    for gap in range(1, len(ordered)):
+        same = key[:-gap] == key[gap:]
+        if not same.any():
+            break  # rows are sorted by token: no run is longer than this gap
+        hit = same & (ordered[:-gap, -1] != ordered[gap:, -1])
+        firsts.append(ordered[:-gap][hit])
+        seconds.append(ordered[gap:][hit])
+    width = rows.shape[1]
+    if not firsts:
+        return np.empty((0, width), dtype=np.int64), np.empty((0, width), dtype=np.int64)
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def _different_clauses(x_table: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return np.concatenate([np.column_stack([-x_table[lo, k], -x_table[hi, k]]) for k in range(x_table.shape[1])])
+
+
+def _rows(blocks: list[np.ndarray]) -> list[list[int]]:
+    """The clauses of all blocks; repeats are kept (harmless, and sorting rows to drop them costs more)."""
+    if not blocks:
+        return []
+    return np.concatenate(blocks).tolist()
+
+
+class PartitionToFastCnf:
+    """Partition recovery → CNF for the fast backend: `PartitionToQuotient`, then `PartitionToImpliedCnf`.
+
+    Both steps keep the solutions' projection on the class variables (the quotient up to lifting), so an UNSAT
+    proof of this CNF (plus a blocking clause) refutes the same claim about the instance. `check` regenerates it
+    from the instance alone: the merges are a deterministic function of the samples.
+    """
+
+    name: ClassVar[str] = "partition->cnf+implied∘partition->quotient"
+    version: ClassVar[str] = "1"
+
+    def __init__(self) -> None:
+        self.quotient = PartitionToQuotient()
+        self.inner = PartitionToImpliedCnf()
+
+    def forward(self, instance: PartitionInstance) -> CNF:
+        self.instance = instance
+        self.reduced = self.quotient.forward(instance)
+        self.hard = self.inner.forward(self.reduced)
+        return self.hard
+
+    def backward(self, assignment: Sequence[int]) -> PartitionSolution:
+        return self.quotient.backward(self.inner.backward(assignment))
+
+    def blocking_for_assignment(self, assignment: Sequence[int]) -> list[int]:
+        """The uniqueness blocking clause for a model, computed on the (small) quotient."""
+        solution = self.inner.backward(assignment)
+        masks = constrained_mask(self.reduced)
+        return self.inner.blocking_clause(PartitionSolution(canonical_classes(solution.classes, masks), {}))
+
+    def blocking_clause(self, canonical: PartitionSolution) -> list[int]:
+        """The blocking clause of an instance-level canonical solution: read each block's class off a member."""
+        classes = []
+        for i, blocks in enumerate(self.quotient.block_of):
+            per_block = np.zeros(self.reduced.sizes[i], dtype=np.int64)
+            per_block[blocks] = np.asarray(canonical.classes[i], dtype=np.int64)
+            classes.append(per_block)
+        masks = constrained_mask(self.reduced)
+        return self.inner.blocking_clause(PartitionSolution(canonical_classes(classes, masks), {}))
+
+    def var_map(self) -> dict[str, Any]:
+        """x and y of the quotient's CNF; `blocks` maps each token to its quotient token (absent when unmerged)."""
+        meaning: dict[str, Any] = self.inner.var_map()
+        if self.quotient.merged:
+            meaning["blocks"] = [blocks.tolist() for blocks in self.quotient.block_of]
+        return meaning

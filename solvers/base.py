@@ -58,15 +58,21 @@ class Backend(Protocol):
 def target_kind(target: Any) -> str:
     """The kind of a target object, by its type: pysat CNF/WCNF or a CP-SAT model."""
     kind = type(target).__name__
-    return {"CNF": "cnf", "WCNF": "wcnf", "CpModel": "cpsat"}.get(kind, kind)
+    return {"CNF": "cnf", "WCNF": "wcnf", "CpModel": "cpsat", "SampleArrays": "samples"}.get(kind, kind)
 
 
 def registry() -> list[type[Backend]]:
     """Backends in preference order; the first is the default."""
     from solvers.cpsat import CpSatBackend
+    from solvers.gradient import GradientBackend
     from solvers.pysat import PysatBackend
 
-    return [PysatBackend, CpSatBackend]
+    return [PysatBackend, CpSatBackend, GradientBackend]
+
+
+def is_complete(backend: Any) -> bool:
+    """Whether a backend can prove infeasibility (a heuristic such as `gradient` sets `complete = False`)."""
+    return bool(getattr(backend, "complete", True))
 
 
 def get_backend(name: str, solver: str | None = None) -> Backend:

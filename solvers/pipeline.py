@@ -19,11 +19,12 @@ from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, canonical_relabelling, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_cpsat import PartitionToCpSat
-from solvers.base import Limits, SolveResult, Status, get_backend
+from reductions.partition_to_samples import PartitionToSamples
+from solvers.base import Limits, SolveResult, Status, get_backend, is_complete
 from solvers.proofs import Checker, check_proof, dimacs, proof_text, sha256_text
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend
 
-Encoder = PartitionToCnf | PartitionToCpSat
+Encoder = PartitionToCnf | PartitionToCpSat | PartitionToSamples
 
 
 @dataclass
@@ -46,7 +47,9 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     _check_options(instance, options)
     clock = Clock(options.time_limit)
     backend = get_backend(options.backend, options.solver)
-    encoder = _encoder(instance, options)
+    if options.unique and not is_complete(backend):
+        raise InvalidOptions(f"{options.backend!r} is a heuristic: it cannot prove uniqueness", "options.unique")
+    encoder = _encoder(instance, options, backend.accepts)
     target = encoder.forward(instance)
     encode_s = clock.elapsed()
     limits = _limits(options, clock, proof=options.proof and isinstance(backend, PysatBackend))
@@ -62,7 +65,9 @@ def _check_options(instance: PartitionInstance, options: SolveOptions) -> None:
         raise InvalidOptions("uniqueness is defined for exact recovery only (max_violations = 0)", "options.unique")
 
 
-def _encoder(instance: PartitionInstance, options: SolveOptions) -> Encoder:
+def _encoder(instance: PartitionInstance, options: SolveOptions, accepts: frozenset[str]) -> Encoder:
+    if "samples" in accepts:
+        return PartitionToSamples()
     if options.backend == "cpsat":
         return PartitionToCpSat()
     return PartitionToMaxSat() if instance.max_violations == "minimize" else PartitionToCnf()
@@ -83,7 +88,7 @@ def _stats(options: SolveOptions, backend: Any, result: SolveResult, encode_s: f
     if hasattr(target, "nv"):
         stats["variables"] = target.nv
         stats["clauses"] = len(getattr(target, "clauses", None) or target.hard) + len(getattr(target, "soft", []))
-    else:
+    elif hasattr(target, "proto"):
         stats["variables"] = len(target.proto.variables)
         stats["constraints"] = len(target.proto.constraints)
     stats.update({k: v for k, v in result.stats.items() if k != "solver"})
@@ -99,7 +104,7 @@ def _interpret(
     stats: dict[str, Any],
 ) -> Answer:
     if result.status is Status.UNKNOWN:
-        if result.assignment:  # CP-SAT's best so far under "minimize": a verified partial answer
+        if result.assignment:  # a best-so-far (CP-SAT "minimize", a heuristic): verified, violations counted
             answer = _verified_answer(instance, encoder, result, AnswerStatus.UNKNOWN)
         else:
             answer = Answer(status=AnswerStatus.UNKNOWN, message="the time limit ran out")
@@ -123,7 +128,9 @@ def _verified_answer(
 ) -> Answer:
     """Decode, canonicalise and re-check against the raw samples; a failed check is our bug."""
     solution = canonicalise(instance, encoder.backward(result.assignment))
-    verdict = verify_partition(instance, solution.classes, solution.table_entries(instance))
+    partial = status is AnswerStatus.UNKNOWN  # a partial answer may violate samples; the verifier counts them
+    allowed = instance.n_samples if partial else None
+    verdict = verify_partition(instance, solution.classes, solution.table_entries(instance), allowed)
     if not verdict.ok:
         raise VerificationFailed(f"decoded solution does not verify: {verdict.reason}")
     if result.objective is not None and status is AnswerStatus.OPTIMAL and len(verdict.violated) != result.objective:
@@ -131,14 +138,22 @@ def _verified_answer(
             f"solver claims {result.objective} violations, verifier counts {len(verdict.violated)}"
         )
     masks = constrained_mask(instance)
+    explained = instance.n_samples - len(verdict.violated)
+    stats: dict[str, Any] = {"bound": result.bound} if result.bound is not None else {}
+    if partial:
+        stats["explained_fraction"] = round(explained / instance.n_samples, 6)
     return Answer(
         status=status,
         classes=solution.classes,
         table=[TableEntry(cell=list(cell), label=label) for cell, label in solution.table_entries(instance)],
         unconstrained=[[int(t) for t, used in enumerate(mask) if not used] for mask in masks],
         violations=len(verdict.violated),
-        certificate=Certificate(kind="solution", checked=True),
-        stats={"bound": result.bound} if result.bound is not None else {},
+        certificate=Certificate(
+            kind="partial" if partial else "solution",
+            checked=True,
+            claim=f"explains {explained} of {instance.n_samples} samples" if partial else None,
+        ),
+        stats=stats,
     )
 
 

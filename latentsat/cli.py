@@ -231,6 +231,11 @@ def export_encoding(instance: PartitionInstance, format: str) -> str | bytes:
     raise InvalidOptions(f"unknown format {format!r}; use dimacs, wcnf, cpsat-text or cpsat-proto", "format")
 
 
+from latentsat import cli_bench  # noqa: E402  (registered after the core commands)
+
+app.command("bench")(cli_bench.bench)
+
+
 def main() -> None:
     app()
 

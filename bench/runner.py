@@ -33,11 +33,12 @@ class RunLimits:
 
     time_limit: float = 60.0
     memory_mb: int = 8192
-    grace: float = 2.0  # hard kill at grace · time_limit + 30 s: proofs are checked after the solve's deadline
+    grace: float = 2.0  # hard kill at grace · time_limit + slack: proofs are checked after the solve's deadline
+    slack: float = 30.0
 
     @property
     def kill_after(self) -> float:
-        return self.grace * self.time_limit + 30.0
+        return self.grace * self.time_limit + self.slack
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ CLUSTER_RESERVE_S = 0.5  # wall seconds kept back from training for clustering a
 
 @dataclass(frozen=True)
 class GradientConfig:
-    """Hyperparameters; the `solver` option sets them as `mlp` or `mlp:dim=2,epochs=40,...`."""
+    """Hyperparameters; the `solver` option sets them as `mlp` or `mlp:dim=2,steps=2000,...`."""
 
     dim: int = 2
     hidden: int = 64
-    epochs: int = 40
+    steps: int = 2000  # Adam steps on minibatches (whole epochs are run until at least this many)
     batch: int = 2048
     lr: float = 0.01
     weight_decay: float = 1e-4
@@ -113,12 +113,13 @@ class Params:
 def train(
     target: Any, config: GradientConfig, rng: np.random.Generator, deadline: float
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Adam on minibatches of the cross-entropy; stops after `config.epochs` epochs or at `deadline`."""
+    """Adam on minibatches of the cross-entropy; stops after `config.steps` steps (rounded up to whole epochs) or at
+    `deadline`."""
     tokens, labels, sizes = target.tokens, target.labels, target.sizes
     params = Params.init(sizes, max(target.n_labels, 2), config, rng)
     adam = Adam(params.tensors, config.lr)
     n, epochs_done, loss = len(labels), 0, float("nan")
-    for _ in range(config.epochs):
+    while adam.t < config.steps:
         order = rng.permutation(n)
         total = 0.0
         for begin in range(0, n, config.batch):
@@ -130,7 +131,8 @@ def train(
         loss = total / n
         if time.perf_counter() > deadline:
             break
-    return params.tensors, {"epochs": epochs_done, "train_loss": round(loss, 6), "dim": config.dim}
+    stats = {"epochs": epochs_done, "steps": adam.t, "train_loss": round(loss, 6), "dim": config.dim}
+    return params.tensors, stats
 
 
 def cluster_features(

@@ -118,11 +118,38 @@ def _pyplot() -> Any:
     return plt
 
 
+def recovery_rows(records: list[dict[str, Any]], threshold: float = 0.9) -> list[dict[str, Any]]:
+    """Per (solver, N, c): runs and exact recovery rate, with the smallest c reaching `threshold` for that N."""
+    sizes = sorted({r["p_size"] for r in records if r.get("p_kind") == "planted"})
+    rows = []
+    for size in sizes:
+        runs = defaultdict(int)
+        for r in records:
+            if r.get("p_kind") == "planted" and r["p_size"] == size:
+                runs[(r["solver"], float(r["p_factor"]))] += 1
+        for solver, rates in sorted(recovery_rates(records, size).items()):
+            first = smallest_factor(rates, threshold)
+            for factor, rate in rates.items():
+                rows.append(
+                    {
+                        "solver": solver,
+                        "N": size,
+                        "c": factor,
+                        "runs": runs[(solver, factor)],
+                        "rate": rate,
+                        f"smallest_c_{threshold:g}": first,
+                    }
+                )
+    return rows
+
+
 def write_reports(records: list[dict[str, Any]], out_dir: Path) -> dict[str, Path]:
-    """results.csv, summary.csv, cactus.png and recovery.png in `out_dir`."""
-    paths = {name: out_dir / name for name in ("results.csv", "summary.csv", "cactus.png", "recovery.png")}
+    """results.csv, summary.csv, recovery.csv, cactus.png and recovery.png in `out_dir`."""
+    names = ("results.csv", "summary.csv", "recovery.csv", "cactus.png", "recovery.png")
+    paths = {name: out_dir / name for name in names}
     write_csv(records, paths["results.csv"])
     write_csv(summary_rows(records), paths["summary.csv"])
+    write_csv(recovery_rows(records), paths["recovery.csv"])
     cactus_plot(records, paths["cactus.png"])
     recovery_plot(records, paths["recovery.png"])
     return paths

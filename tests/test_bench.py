@@ -38,7 +38,7 @@ def test_every_job_is_recorded_with_measurements(tiny_run: Path) -> None:
 
 
 def test_reports_and_plots_are_written(tiny_run: Path) -> None:
-    for name in ("results.jsonl", "results.csv", "summary.csv", "cactus.png", "recovery.png"):
+    for name in ("results.jsonl", "results.csv", "summary.csv", "recovery.csv", "cactus.png", "recovery.png"):
         assert (tiny_run / name).stat().st_size > 0, name
     assert (tiny_run / "cactus.png").read_bytes()[:4] == b"\x89PNG"
     header = (tiny_run / "results.csv").read_text().splitlines()[0].split(",")
@@ -105,6 +105,8 @@ def test_recovery_rates_and_threshold(tmp_path: Path) -> None:
     assert smallest_factor(rates["a"]) == 4.0 and smallest_factor({1.0: 0.2}) is None
     paths = write_reports(records, tmp_path)
     assert all(path.exists() for path in paths.values())
+    lines = (tmp_path / "recovery.csv").read_text().splitlines()
+    assert lines[0] == "solver,N,c,runs,rate,smallest_c_0.9" and lines[2] == "a,50,2.0,2,0.5,4.0"
 
 
 def test_mycielski_graphs_have_the_known_sizes() -> None:

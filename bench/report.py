@@ -85,7 +85,8 @@ def cactus_plot(records: list[dict[str, Any]], path: Path) -> None:
         values.sort()
         axes.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=solver)
     axes.set(xlabel="instances solved", ylabel="wall seconds", yscale="log", title="cactus plot")
-    axes.legend()
+    if times:
+        axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

@@ -47,6 +47,9 @@ def bench(
             names.append(config.name)
         else:
             console.print(f"solver {config.name!r} skipped: backend {config.options.get('backend')!r} not available")
+    if not names:
+        console.print("no solver configuration can run here; nothing to do")
+        return
     run_and_report(suite, names, out, time_limit, memory_mb)
 
 
@@ -73,8 +76,8 @@ def run_and_report(suite: str, solvers: list[str], out: Path, time_limit: float,
 def _list(suites: dict, configs: list) -> None:
     for suite in suites.values():
         missing = suite.missing()
-        note = f" [skipped: needs {', '.join(missing)}]" if missing else ""
+        note = f" (skipped: needs {', '.join(missing)})" if missing else ""
         console.print(f"suite  {suite.name:10} {suite.summary}{note}")
     for config in configs:
-        note = "" if config.available() else " [backend not available]"
+        note = "" if config.available() else " (backend not available here)"
         console.print(f"solver {config.name:14} {config.summary}{note}")

@@ -127,3 +127,15 @@ def test_cli_lists_suites_and_rejects_unknown_names() -> None:
     assert listing.exit_code == 0 and "tiny" in listing.output and "gradient" in listing.output
     assert runner.invoke(app, ["bench", "--suite", "nope"]).exit_code == 2
     assert runner.invoke(app, ["bench", "--solvers", "nope"]).exit_code == 2
+
+
+def test_suites_and_solvers_that_are_not_installed_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    runner = CliRunner()
+    if SUITES["lsa"].missing():
+        result = runner.invoke(app, ["bench", "--suite", "lsa", "--out", str(tmp_path)])
+        assert result.exit_code == 0 and "skipped" in result.output
+    from bench.configs import solver_config
+
+    if not solver_config("fast").available():
+        result = runner.invoke(app, ["bench", "--suite", "tiny", "--solvers", "fast", "--out", str(tmp_path)])
+        assert result.exit_code == 0 and "skipped" in result.output and not load_records(tmp_path)

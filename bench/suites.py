@@ -77,8 +77,8 @@ register(
 register(
     Suite(
         "planted",
-        "planted grid: I ∈ {2,3}, K ∈ {2,3}, V=2, N ∈ {50,100,200}, c ∈ {2,4,8}, 3 seeds",
-        lambda: planted_grid([2, 3], [2, 3], [2], [50, 100, 200], [2, 4, 8], seeds=3),
+        "planted grid: I ∈ {2,3}, K ∈ {2,3}, V ∈ {2,3}, N ∈ {50,100,200}, c ∈ {2,4,8}, 3 seeds",
+        lambda: planted_grid([2, 3], [2, 3], [2, 3], [50, 100, 200], [2, 4, 8], seeds=3),
     )
 )
 register(

@@ -33,6 +33,7 @@ SOLVER_CONFIGS: list[SolverConfig] = [
     SolverConfig("cpsat-unique", {"backend": "cpsat", "num_workers": 2, "unique": True}, "CP-SAT + CNF uniqueness"),
     SolverConfig("gradient", {"backend": "gradient"}, "embeddings + MLP + k-means on predictions"),
     SolverConfig("gradient-embed", {"backend": "gradient", "solver": "mlp:probes=0"}, "k-means on raw embeddings"),
+    SolverConfig("gradient-long", {"backend": "gradient", "solver": "mlp:steps=6000"}, "gradient, 3× the Adam steps"),
     SolverConfig("fast", {"backend": "fast"}, "the fast exact solver"),
     SolverConfig("fast-unique", {"backend": "fast", "unique": True}, "the fast exact solver + uniqueness"),
 ]

@@ -104,6 +104,13 @@ register(
 )
 register(
     Suite(
+        "t4-c8",
+        "T4 at one point: N=1000, I=K=3, V=2, c=8, 10 seeds",
+        lambda: planted_grid([3], [3], [2], [1000], [8], seeds=10),
+    )
+)
+register(
+    Suite(
         "t4-small",
         "T4 at reduced size (the direct CNF cannot reach N=1000 on 2 cores): N=100, I=K=3, V=2, c ∈ {1,2,4,8,16,32}",
         lambda: planted_grid([3], [3], [2], [100], [1, 2, 4, 8, 16, 32], seeds=10),

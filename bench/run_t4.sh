@@ -8,3 +8,6 @@ SOLVERS="${SOLVERS:-pysat,gradient}"
 export OMP_NUM_THREADS=1
 latentsat bench --suite t4-small --solvers "$SOLVERS" --time-limit 60 --out bench/results/t4-small
 latentsat bench --suite t4 --solvers gradient --time-limit 120 --out bench/results/t4
+# The default gradient (2000 Adam steps) stalls at 80% at N=1000; three times the steps, at c=8 and c=16:
+latentsat bench --suite t4-c8 --solvers gradient-long --time-limit 120 --out bench/results/t4-c8
+latentsat bench --suite t4-c16 --solvers gradient-long --time-limit 120 --out bench/results/t4-c16

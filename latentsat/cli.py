@@ -247,6 +247,10 @@ from latentsat import cli_reductions  # noqa: E402  (after the helpers it import
 app.command("reduce")(cli_reductions.reduce)
 app.command("lift")(cli_reductions.lift)
 
+from latentsat import cli_bench  # noqa: E402  (registered after the core commands)
+
+app.command("bench")(cli_bench.bench)
+
 
 def main() -> None:
     app()

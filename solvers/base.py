@@ -60,13 +60,14 @@ class Backend(Protocol):
 def target_kind(target: Any) -> str:
     """The kind of a target object, by its type: pysat CNF/WCNF or a CP-SAT model."""
     kind = type(target).__name__
-    return {"CNF": "cnf", "WCNF": "wcnf", "CpModel": "cpsat"}.get(kind, kind)
+    return {"CNF": "cnf", "WCNF": "wcnf", "CpModel": "cpsat", "SampleArrays": "samples"}.get(kind, kind)
 
 
 def registry() -> list[type[Backend]]:
     """Backends in preference order; the first is the default."""
+    from solvers.adam import AdamBackend
     from solvers.cpsat import CpSatBackend
-    from solvers.gradient import GradientBackend
+    from solvers.embedding import EmbeddingBackend
     from solvers.incremental import IncrementalBackend
     from solvers.mathopt import MathOptBackend
     from solvers.pysat import PysatBackend
@@ -77,17 +78,31 @@ def registry() -> list[type[Backend]]:
         PysatBackend,
         CpSatBackend,
         IncrementalBackend,
+        EmbeddingBackend,
         MathOptBackend,
         StructureBackend,
         VarProBackend,
-        GradientBackend,
+        AdamBackend,
     ]
 
 
-def get_backend(name: str, solver: str | None = None) -> Backend:
-    """An instance of the named backend (`pysat`, `cpsat`, `fast`), configured with an optional sub-solver name."""
+def is_complete(backend: Any) -> bool:
+    """Whether a backend can prove infeasibility (a heuristic such as `gradient` sets `complete = False`)."""
+    return bool(getattr(backend, "complete", True))
+
+
+PARTITION_TARGETS = frozenset({"cnf", "wcnf", "cpsat", "samples"})
+LSA_TARGETS = frozenset({"cnf", "cpsat", "phi", "phi-fit", "mathopt"})
+
+
+def get_backend(name: str, solver: str | None = None, targets: frozenset[str] | None = None) -> Backend:
+    """An instance of the named backend, configured with an optional sub-solver name.
+
+    Two backends may share a user-facing name for different targets (`gradient`: token embeddings for partitions,
+    Adam on (b, A) for LSA); `targets` picks the one that accepts one of them.
+    """
     for backend in registry():
-        if backend.name == name:
+        if backend.name == name and (targets is None or backend.accepts & targets):
             if not backend.available():
                 raise UnknownBackend(f"backend {name!r} is not installed here", "options.backend")
             return backend(solver) if solver else backend()  # type: ignore[call-arg]

@@ -50,7 +50,8 @@ def check_answer(instance: PartitionInstance, answer: Answer, checker: Checker =
 def _check_solution(instance: PartitionInstance, answer: Answer) -> CheckReport:
     assert answer.classes is not None
     table = [(entry.cell, entry.label) for entry in answer.table or []]
-    verdict = verify_partition(instance, answer.classes, table)
+    allowed = instance.n_samples if answer.status is AnswerStatus.UNKNOWN else None  # partial: count violations
+    verdict = verify_partition(instance, answer.classes, table, allowed)
     if not verdict.ok:
         return CheckReport(False, f"solution rejected: {verdict.reason}")
     if answer.violations is not None and answer.violations != len(verdict.violated):

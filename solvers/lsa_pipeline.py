@@ -29,7 +29,7 @@ from problems.lsa.structure import PhiTarget, Radical, phi_equals, realise_over_
 from reductions.bilinear_to_cnf import BilinearToCnf
 from reductions.bilinear_to_cpsat import BilinearToCpSat
 from reductions.bilinear_to_milp import BilinearToMilp
-from solvers.base import Limits, SolveResult, Status, get_backend
+from solvers.base import LSA_TARGETS, Limits, SolveResult, Status, get_backend
 from solvers.proofs import Checker, check_proof, dimacs, proof_text, sha256_text
 
 BACKENDS = {
@@ -70,7 +70,7 @@ def _limits(options: SolveOptions, start: float, proof: bool = False) -> Limits:
 
 def _solver(options: SolveOptions, backend: str, default: str | None = None) -> Any:
     solver = options.solver if options.solver is not None else default
-    return get_backend(backend, solver)
+    return get_backend(backend, solver, LSA_TARGETS)
 
 
 # ---------------------------------------------------------------- exact-grid

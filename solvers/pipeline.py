@@ -22,12 +22,13 @@ from problems.verify import canonical_classes, canonical_relabelling, constraine
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_cpsat import PartitionToCpSat
 from reductions.partition_to_fast_cnf import PartitionToFastCnf
-from solvers.base import Limits, SolveResult, Status, get_backend
+from reductions.partition_to_samples import PartitionToSamples
+from solvers.base import PARTITION_TARGETS, Limits, SolveResult, Status, get_backend, is_complete
 from solvers.incremental import IncrementalBackend
 from solvers.proofs import Checker, check_proof, dimacs, proof_text, sha256_text
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
 
-Encoder = PartitionToCnf | PartitionToCpSat | PartitionToFastCnf
+Encoder = PartitionToCnf | PartitionToCpSat | PartitionToFastCnf | PartitionToSamples
 
 
 @dataclass
@@ -50,7 +51,9 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     _check_options(instance, options)
     clock = Clock(options.time_limit)
     backend = _backend(instance, options)
-    encoder = _encoder(instance, options)
+    if options.unique and not is_complete(backend):
+        raise InvalidOptions(f"{options.backend!r} is a heuristic: it cannot prove uniqueness", "options.unique")
+    encoder = _encoder(instance, options, backend.accepts)
     target = encoder.forward(instance)
     encode_s = clock.elapsed()
     logs_proofs = isinstance(backend, IncrementalBackend) or (
@@ -116,11 +119,13 @@ def _block_first_model(encoder: PartitionToFastCnf) -> Callable[[list[int]], lis
 def _backend(instance: PartitionInstance, options: SolveOptions) -> Any:
     """The named backend; `fast` hands noisy instances to `pysat` (its merges and implied clauses need exactness)."""
     if options.backend == "fast" and instance.max_violations != 0:
-        return get_backend("pysat", options.solver)
-    return get_backend(options.backend, options.solver)
+        return get_backend("pysat", options.solver, PARTITION_TARGETS)
+    return get_backend(options.backend, options.solver, PARTITION_TARGETS)
 
 
-def _encoder(instance: PartitionInstance, options: SolveOptions) -> Encoder:
+def _encoder(instance: PartitionInstance, options: SolveOptions, accepts: frozenset[str]) -> Encoder:
+    if "samples" in accepts:
+        return PartitionToSamples()
     if options.backend == "cpsat":
         return PartitionToCpSat()
     if options.backend == "fast" and instance.max_violations == 0:
@@ -143,7 +148,7 @@ def _stats(options: SolveOptions, backend: Any, result: SolveResult, encode_s: f
     if hasattr(target, "nv"):
         stats["variables"] = target.nv
         stats["clauses"] = len(getattr(target, "clauses", None) or target.hard) + len(getattr(target, "soft", []))
-    else:
+    elif hasattr(target, "proto"):
         stats["variables"] = len(target.proto.variables)
         stats["constraints"] = len(target.proto.constraints)
     stats.update({k: v for k, v in result.stats.items() if k != "solver"})
@@ -163,7 +168,7 @@ def _interpret(
         if options.unique:
             _settle_refined_uniqueness(instance, options, encoder, result, answer)
     elif result.status is Status.UNKNOWN:
-        if result.assignment:  # CP-SAT's best so far under "minimize": a verified partial answer
+        if result.assignment:  # a best-so-far (CP-SAT "minimize", a heuristic): verified, violations counted
             answer = _verified_answer(instance, encoder, result, AnswerStatus.UNKNOWN)
         else:
             answer = Answer(status=AnswerStatus.UNKNOWN, message="the time limit ran out")
@@ -187,7 +192,9 @@ def _verified_answer(
 ) -> Answer:
     """Decode, canonicalise and re-check against the raw samples; a failed check is our bug."""
     solution = canonicalise(instance, encoder.backward(result.assignment))
-    verdict = verify_partition(instance, solution.classes, solution.table_entries(instance))
+    partial = status is AnswerStatus.UNKNOWN  # a partial answer may violate samples; the verifier counts them
+    allowed = instance.n_samples if partial else None
+    verdict = verify_partition(instance, solution.classes, solution.table_entries(instance), allowed)
     if not verdict.ok:
         raise VerificationFailed(f"decoded solution does not verify: {verdict.reason}")
     if result.objective is not None and status is AnswerStatus.OPTIMAL and len(verdict.violated) != result.objective:
@@ -195,14 +202,22 @@ def _verified_answer(
             f"solver claims {result.objective} violations, verifier counts {len(verdict.violated)}"
         )
     masks = constrained_mask(instance)
+    explained = instance.n_samples - len(verdict.violated)
+    stats: dict[str, Any] = {"bound": result.bound} if result.bound is not None else {}
+    if partial:
+        stats["explained_fraction"] = round(explained / instance.n_samples, 6)
     return Answer(
         status=status,
         classes=solution.classes,
         table=[TableEntry(cell=list(cell), label=label) for cell, label in solution.table_entries(instance)],
         unconstrained=[np.flatnonzero(~mask).tolist() for mask in masks],
         violations=len(verdict.violated),
-        certificate=Certificate(kind="solution", checked=True),
-        stats={"bound": result.bound} if result.bound is not None else {},
+        certificate=Certificate(
+            kind="partial" if partial else "solution",
+            checked=True,
+            claim=f"explains {explained} of {instance.n_samples} samples" if partial else None,
+        ),
+        stats=stats,
     )
 
 

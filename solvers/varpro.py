@@ -9,8 +9,8 @@ import numpy as np
 
 from problems.errors import InvalidOptions
 from problems.lsa.fit import FitTarget, best_a_np
+from solvers.adam import loss_and_grad
 from solvers.base import Limits, SolveResult, Status
-from solvers.gradient import loss_and_grad
 
 RESTARTS = 24
 ITERATIONS = 300

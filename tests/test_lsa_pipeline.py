@@ -14,7 +14,7 @@ from latentsat.cli import app
 from problems.answers import AnswerStatus, SolveOptions
 from problems.lsa.fit import FitTarget, phi_np
 from problems.lsa.phi import phi
-from solvers.gradient import loss_and_grad
+from solvers.adam import loss_and_grad
 from solvers.pipeline import kinds, solve_json
 from solvers.proofs import Checker, check_proof
 

@@ -35,7 +35,7 @@ def loss_and_grad(target: FitTarget, b: np.ndarray, a: np.ndarray) -> tuple[floa
     return float(res @ target.weight @ res), grad_b, grad_a
 
 
-class GradientBackend:
+class AdamBackend:
     """Adam on (b, A) from a seeded small random start; `assignment` is b then A row-major (floats)."""
 
     name: ClassVar[str] = "gradient"

@@ -1,0 +1,1 @@
+"""Benchmarks anyone can rerun: suites of instances, solver configurations, a resumable harness, reports."""

@@ -1,0 +1,165 @@
+"""The harness: each (instance, solver) job runs in a fresh child process under wall-time and memory limits.
+
+Records are appended to `results.jsonl` as soon as a job ends, so an interrupted run loses at most one job and a
+rerun skips every job already recorded (same suite, instance, solver and time limit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.suites import SUITES, Spec, spec_id
+
+RESULTS_FILE = "results.jsonl"
+POLL_S = 0.05
+# Numeric libraries must not start one thread per core on shared machines; CP-SAT's workers are set per config.
+CHILD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """Per job: the solve's wall-time limit, a hard kill time (the limit plus proof checking), and RLIMIT_AS."""
+
+    time_limit: float = 60.0
+    memory_mb: int = 8192
+    grace: float = 2.0  # hard kill at grace · time_limit + slack: proofs are checked after the solve's deadline
+    slack: float = 30.0
+
+    @property
+    def kill_after(self) -> float:
+        return self.grace * self.time_limit + self.slack
+
+
+@dataclass(frozen=True)
+class Job:
+    suite: str
+    instance: Spec
+    solver: str
+    time_limit: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.suite}|{spec_id(self.instance)}|{self.solver}|{self.time_limit:g}"
+
+
+def jobs_for(suite: str, solvers: list[str], time_limit: float) -> list[Job]:
+    """Instance-major order, so that partial results cover whole instances for all solvers."""
+    return [Job(suite, spec, solver, time_limit) for spec in SUITES[suite].specs() for solver in solvers]
+
+
+def load_records(out_dir: Path) -> list[dict[str, Any]]:
+    path = out_dir / RESULTS_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def run_jobs(
+    jobs: list[Job], out_dir: Path, limits: RunLimits, on_done: Callable[[Job, dict[str, Any] | None], None]
+) -> int:
+    """Run every job not yet recorded in `out_dir`; `on_done(job, record)` after each (record None if skipped)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = {record["key"] for record in load_records(out_dir)}
+    ran = 0
+    with (out_dir / RESULTS_FILE).open("a") as sink:
+        for job in jobs:
+            if job.key in done:
+                on_done(job, None)
+                continue
+            record = run_job(job, limits)
+            sink.write(json.dumps(record) + "\n")
+            sink.flush()
+            done.add(job.key)
+            ran += 1
+            on_done(job, record)
+    return ran
+
+
+def run_job(job: Job, limits: RunLimits) -> dict[str, Any]:
+    """One job in a fresh `python -m bench.worker` process; wall, CPU and peak RSS measured from outside."""
+    with tempfile.TemporaryDirectory(prefix="latentsat-bench-") as scratch:
+        result_path = Path(scratch) / "result.json"
+        payload = {"instance": job.instance, "solver": job.solver, "time_limit": job.time_limit}
+        command = [sys.executable, "-m", "bench.worker", json.dumps(payload), str(result_path)]
+        start = time.perf_counter()
+        with (Path(scratch) / "stderr.txt").open("w+") as stderr:
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env={**os.environ, **CHILD_ENV},
+                preexec_fn=_limit_memory(limits.memory_mb),
+                start_new_session=True,  # its own process group, so a kill reaches the solver's children too
+            )
+            exit_status, usage, killed = _wait(process, limits.kill_after)
+            wall = time.perf_counter() - start
+            stderr.seek(0)
+            stderr_tail = stderr.read()[-2000:]
+        record = json.loads(result_path.read_text()) if result_path.exists() else {}
+    if not record:
+        record = {"status": "memout" if "MemoryError" in stderr_tail else "crashed", "error": stderr_tail or None}
+    if killed:
+        record.update(status="unknown", error=f"killed after {limits.kill_after:g} s")
+    record.update(
+        key=job.key,
+        suite=job.suite,
+        instance=spec_id(job.instance),
+        **{f"p_{k}": v for k, v in job.instance.items()},
+        solver=job.solver,
+        time_limit=job.time_limit,
+        wall_s=round(wall, 4),
+        cpu_s=round(usage.ru_utime + usage.ru_stime, 4),
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        exit_status=exit_status,
+    )
+    return record
+
+
+def _limit_memory(memory_mb: int) -> Callable[[], None]:
+    def apply() -> None:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def _wait(process: subprocess.Popen[bytes], kill_after: float) -> tuple[int, resource.struct_rusage, bool]:
+    """Reap the child with wait4 (for its resource usage), killing its process group at the hard deadline."""
+    deadline = time.perf_counter() + kill_after
+    killed = False
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline and not killed:
+            os.killpg(process.pid, signal.SIGKILL)
+            killed = True
+        time.sleep(POLL_S)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
+    return process.returncode, usage, killed
+
+
+def iter_progress(total: int, description: str) -> Iterator[Callable[[Job, dict[str, Any] | None], None]]:
+    """A rich progress bar; yields the `on_done` callback that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task(description, total=total)
+
+        def on_done(job: Job, record: dict[str, Any] | None) -> None:
+            note = "skipped (recorded)" if record is None else record.get("status", "?")
+            progress.update(task, advance=1, description=f"{description} {spec_id(job.instance)} {job.solver}: {note}")
+
+        yield on_done

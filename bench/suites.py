@@ -1,0 +1,208 @@
+"""Benchmark suites: named, extensible lists of instance specs, built reproducibly inside each run's child process.
+
+A spec is a small JSON object (`{"kind": "planted", ...}`), so a record names exactly what was solved and a
+rerun rebuilds the same instance byte for byte. Suites whose modules are not installed are skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from problems.partition import PartitionInstance
+
+Spec = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A named family of instance specs; `requires` lists modules without which the suite is skipped."""
+
+    name: str
+    summary: str
+    specs: Callable[[], list[Spec]]
+    requires: tuple[str, ...] = ()
+
+    def missing(self) -> list[str]:
+        """The required modules that do not import here (an empty list means the suite can run)."""
+        absent = []
+        for module in self.requires:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                absent.append(module)
+        return absent
+
+
+def planted_grid(
+    groups: list[int], classes: list[int], labels: list[int | str], sizes: list[int], factors: list[float], seeds: int
+) -> list[Spec]:
+    """Every combination of the grids, `seeds` seeds each, smallest instances first."""
+    specs = []
+    for size, factor, i, k, v, seed in itertools.product(sizes, factors, groups, classes, labels, range(seeds)):
+        specs.append(
+            {"kind": "planted", "groups": i, "size": size, "classes": k, "labels": v, "factor": factor, "seed": seed}
+        )
+    return specs
+
+
+def spec_id(spec: Spec) -> str:
+    """A short stable name for a spec, e.g. `planted-I3-K3-V2-N100-c4-s0`."""
+    if spec["kind"] == "planted":
+        return (
+            f"planted-I{spec['groups']}-K{spec['classes']}-V{spec['labels']}-N{spec['size']}"
+            f"-c{spec['factor']:g}-s{spec['seed']}"
+        )
+    return "-".join(str(v) for v in spec.values())
+
+
+SUITES: dict[str, Suite] = {}
+
+
+def register(suite: Suite) -> Suite:
+    SUITES[suite.name] = suite
+    return suite
+
+
+register(
+    Suite(
+        "tiny",
+        "smoke test: I=2, K=2, V=2, N ∈ {8, 12}, c=4, 2 seeds",
+        lambda: planted_grid([2], [2], [2], [8, 12], [4], seeds=2),
+    )
+)
+register(
+    Suite(
+        "planted",
+        "planted grid: I ∈ {2,3}, K ∈ {2,3}, V ∈ {2,3}, N ∈ {50,100,200}, c ∈ {2,4,8}, 3 seeds",
+        lambda: planted_grid([2, 3], [2, 3], [2, 3], [50, 100, 200], [2, 4, 8], seeds=3),
+    )
+)
+register(
+    Suite(
+        "core",
+        "issue 2 table: I=3, K=3, V=2, N ∈ {50,100,200,400}, c ∈ {4,8}, 3 seeds",
+        lambda: planted_grid([3], [3], [2], [50, 100, 200, 400], [4, 8], seeds=3),
+    )
+)
+register(
+    Suite(
+        "t4",
+        "T4: recovery against c at N=1000, I=K=3, V=2, c ∈ {2,4,8,16,32}, 10 seeds",
+        lambda: planted_grid([3], [3], [2], [1000], [2, 4, 8, 16, 32], seeds=10),
+    )
+)
+register(
+    Suite(
+        "t4-c16",
+        "T4 at one point: N=1000, I=K=3, V=2, c=16, 10 seeds",
+        lambda: planted_grid([3], [3], [2], [1000], [16], seeds=10),
+    )
+)
+register(
+    Suite(
+        "t4-c8",
+        "T4 at one point: N=1000, I=K=3, V=2, c=8, 10 seeds",
+        lambda: planted_grid([3], [3], [2], [1000], [8], seeds=10),
+    )
+)
+register(
+    Suite(
+        "t4-small",
+        "T4 at reduced size (the direct CNF cannot reach N=1000 on 2 cores): N=100, I=K=3, V=2, c ∈ {1,2,4,8,16,32}",
+        lambda: planted_grid([3], [3], [2], [100], [1, 2, 4, 8, 16, 32], seeds=10),
+    )
+)
+register(
+    Suite(
+        "mycielski",
+        "R1 on Mycielski graphs M3..M5 with K = χ-1 (infeasible) and K = χ (feasible)",
+        lambda: [{"kind": "mycielski", "order": m, "colours": m + d} for m in (3, 4, 5) for d in (-1, 0)],
+        requires=("reductions.colouring_to_partition", "problems.graph"),
+    )
+)
+register(
+    Suite(
+        "3sat",
+        "R2∘R1 on random 3-SAT at clause ratio 4.26, 10..30 variables, 3 seeds",
+        lambda: [{"kind": "3sat", "variables": v, "ratio": 4.26, "seed": s} for v in (10, 20, 30) for s in range(3)],
+        requires=("reductions.colouring_to_partition", "reductions.sat_to_colouring", "problems.graph"),
+    )
+)
+register(Suite("lsa", "LSA parameter recovery instances", lambda: [], requires=("problems.lsa",)))
+
+
+def build_instance(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
+    """The instance a spec names, and the planted class maps when there are any."""
+    builders: dict[str, Callable[[Spec], tuple[PartitionInstance, list[list[int]] | None]]] = {
+        "planted": _build_planted,
+        "mycielski": _build_mycielski,
+        "3sat": _build_3sat,
+    }
+    if spec["kind"] not in builders:
+        raise ValueError(f"no builder for instance kind {spec['kind']!r}")
+    return builders[spec["kind"]](spec)
+
+
+def _build_planted(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
+    from problems.generate import planted_partition
+
+    instance, truth = planted_partition(
+        spec["groups"], spec["size"], spec["classes"], spec["labels"], factor=spec["factor"], seed=spec["seed"]
+    )
+    return instance, truth.classes
+
+
+def mycielski_edges(order: int) -> tuple[int, list[tuple[int, int]]]:
+    """Mycielski graph M_order (M2 = K2, M3 = C5, M4 = Grötzsch); χ(M_k) = k. Returns (vertices, edges)."""
+    n, edges = 2, [(0, 1)]
+    for _ in range(order - 2):
+        # vertices v, their shadows n+v, and an apex 2n; shadow u' joins every neighbour of u, apex joins shadows
+        new = list(edges)
+        new += [(n + u, w) for u, w in edges] + [(n + w, u) for u, w in edges]
+        new += [(n + v, 2 * n) for v in range(n)]
+        n, edges = 2 * n + 1, new
+    return n, edges
+
+
+def _build_mycielski(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
+    n, edges = mycielski_edges(spec["order"])
+    return _colouring_to_partition(n, edges, spec["colours"]), None
+
+
+def _build_3sat(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(spec["seed"])
+    variables = spec["variables"]
+    clauses = []
+    for _ in range(math.ceil(spec["ratio"] * variables)):
+        chosen = rng.choice(variables, size=3, replace=False) + 1
+        clauses.append([int(v) if rng.random() < 0.5 else -int(v) for v in chosen])
+    sat_to_colouring = importlib.import_module("reductions.sat_to_colouring")
+    graph = _call_first(sat_to_colouring, ("SatToColouring", "ThreeSatToColouring"), "forward", clauses, variables)
+    return _colouring_to_partition(graph.n, list(graph.edges), 3), None
+
+
+def _colouring_to_partition(n: int, edges: list[tuple[int, int]], colours: int) -> PartitionInstance:
+    """Through the project's R1 reduction (reductions.colouring_to_partition)."""
+    graph_module = importlib.import_module("problems.graph")
+    reduction_module = importlib.import_module("reductions.colouring_to_partition")
+    model = next(getattr(graph_module, name) for name in ("Colouring", "Graph") if hasattr(graph_module, name))
+    fields = getattr(model, "model_fields", {})
+    arguments: dict[str, Any] = {"n": n, "edges": edges}
+    arguments.update({"k": colours} if "k" in fields else {"colours": colours} if "colours" in fields else {})
+    source = model(**arguments)
+    return _call_first(reduction_module, ("ColouringToPartition",), "forward", source)
+
+
+def _call_first(module: Any, class_names: tuple[str, ...], method: str, *args: Any) -> Any:
+    for name in class_names:
+        if hasattr(module, name):
+            return getattr(getattr(module, name)(), method)(*args)
+    raise ValueError(f"{module.__name__} has none of {class_names}")

@@ -1,0 +1,98 @@
+"""One benchmark run in its own process: build the instance, solve it, check the answer, write one JSON record.
+
+Usage (by the harness): `python -m bench.worker JOB_JSON RESULT_PATH`. The parent sets the memory limit and
+measures wall time, CPU time and peak RSS; this process reports what only it can see.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from bench.configs import solver_config
+from bench.suites import build_instance
+from problems.answers import Answer, AnswerStatus
+from problems.partition import PartitionInstance
+from problems.verify import canonical_classes, constrained_mask, verify_partition
+
+PROVEN = (AnswerStatus.UNIQUE, AnswerStatus.INFEASIBLE)
+
+
+def run(job: dict[str, Any]) -> dict[str, Any]:
+    """Solve the job's instance with its solver configuration; never raises (errors become records)."""
+    record: dict[str, Any] = {}
+    try:
+        instance, truth = build_instance(job["instance"])
+        record["n_samples"] = instance.n_samples
+        options = solver_config(job["solver"]).solve_options(job["time_limit"])
+        from solvers.pipeline import solve
+
+        start = time.perf_counter()
+        answer = solve(instance, options)
+        record["inner_wall_s"] = round(time.perf_counter() - start, 4)
+        record.update(summarise(instance, truth, answer))
+    except MemoryError:
+        record.update(status="memout", error="MemoryError")
+    except Exception as exc:  # a crash is a result too: record it and let the harness move on
+        record.update(status="error", error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc(limit=3))
+    return record
+
+
+def summarise(instance: PartitionInstance, truth: list[list[int]] | None, answer: Answer) -> dict[str, Any]:
+    """Status, independent verification, recovery of the planted truth, and the timings the pipeline measured."""
+    certificate = answer.certificate
+    stats = answer.stats
+    return {
+        "status": answer.status.value,
+        "verified": verified(instance, answer),
+        "recovered": recovered(instance, truth, answer),
+        "encode_s": stats.get("encode_s"),
+        "solve_s": stats.get("solve_s"),
+        "pipeline_wall_s": stats.get("wall_s"),
+        "check_s": certificate.check_s if certificate else None,
+        "checker": certificate.checker if certificate else None,
+        "proof_bytes": len(certificate.proof) if certificate and certificate.proof else None,
+        "proof_lines": certificate.proof.count("\n") if certificate and certificate.proof else None,
+        "explained_fraction": stats.get("explained_fraction", 1.0 if answer.classes is not None else None),
+        "unique_check": stats.get("unique_check"),
+    }
+
+
+def verified(instance: PartitionInstance, answer: Answer) -> bool | None:
+    """Re-check the answer with the independent verifier; proofs count only if the pipeline's checker accepted them.
+
+    None for an `unknown` answer with nothing to check.
+    """
+    if answer.classes is None:
+        if answer.status is AnswerStatus.INFEASIBLE:
+            return bool(answer.certificate and answer.certificate.checked)
+        return None
+    allowed = instance.n_samples if answer.status is AnswerStatus.UNKNOWN else None
+    table = [(entry.cell, entry.label) for entry in answer.table or []]
+    ok = verify_partition(instance, answer.classes, table, allowed).ok
+    if answer.status in PROVEN:
+        ok = ok and bool(answer.certificate and answer.certificate.checked)
+    return ok
+
+
+def recovered(instance: PartitionInstance, truth: list[list[int]] | None, answer: Answer) -> bool | None:
+    """Whether the answer's classes equal the planted ones on the constrained tokens (None without a truth)."""
+    if truth is None:
+        return None
+    if answer.classes is None:
+        return False
+    masks = constrained_mask(instance)
+    return canonical_classes(answer.classes, masks) == canonical_classes(truth, masks)
+
+
+def main() -> None:
+    job = json.loads(sys.argv[1])
+    Path(sys.argv[2]).write_text(json.dumps(run(job)))
+
+
+if __name__ == "__main__":
+    main()

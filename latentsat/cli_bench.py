@@ -1,0 +1,83 @@
+"""`latentsat bench`: run a benchmark suite against solver configurations, resumably, and write the reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(stderr=True)
+
+
+def bench(
+    suite: Annotated[str, typer.Option(help="suite name; --list shows them")] = "tiny",
+    solvers: Annotated[str, typer.Option(help="comma-separated solver configurations")] = "pysat,cpsat",
+    out: Annotated[Path, typer.Option(help="results folder (JSONL, CSV, plots); reruns resume here")] = Path(
+        "bench/results"
+    ),
+    time_limit: Annotated[float, typer.Option(help="wall seconds per run")] = 60.0,
+    memory_mb: Annotated[int, typer.Option(help="address-space limit per run (RLIMIT_AS), MiB")] = 8192,
+    list_all: Annotated[bool, typer.Option("--list", help="list suites and solver configurations, then exit")] = False,
+) -> None:
+    """Run every (instance, solver) of a suite in a fresh process under limits; report PAR-2 and plots."""
+    from bench.configs import SOLVER_CONFIGS, solver_config
+    from bench.suites import SUITES
+
+    if list_all:
+        _list(SUITES, SOLVER_CONFIGS)
+        return
+    if suite not in SUITES:
+        console.print(f"[red]invalid input[/red] no suite {suite!r}; known: {', '.join(SUITES)}")
+        raise typer.Exit(2)
+    missing = SUITES[suite].missing()
+    if missing:
+        console.print(f"suite {suite!r} skipped: needs {', '.join(missing)}, which is not installed here")
+        return
+    try:
+        configs = [solver_config(name.strip()) for name in solvers.split(",") if name.strip()]
+    except ValueError as exc:
+        console.print(f"[red]invalid input[/red] {exc}")
+        raise typer.Exit(2) from exc
+    names = []
+    for config in configs:
+        if config.available():
+            names.append(config.name)
+        else:
+            console.print(f"solver {config.name!r} skipped: backend {config.options.get('backend')!r} not available")
+    if not names:
+        console.print("no solver configuration can run here; nothing to do")
+        return
+    run_and_report(suite, names, out, time_limit, memory_mb)
+
+
+def run_and_report(suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int) -> None:
+    from bench.report import summary_rows, write_reports
+    from bench.runner import RunLimits, iter_progress, jobs_for, load_records, run_jobs
+
+    jobs = jobs_for(suite, solvers, time_limit)
+    for on_done in iter_progress(len(jobs), suite):
+        run_jobs(jobs, out, RunLimits(time_limit=time_limit, memory_mb=memory_mb), on_done)
+    keys = {job.key for job in jobs}
+    records = [r for r in load_records(out) if r["key"] in keys]
+    paths = write_reports(records, out)
+    table = Table(title=f"suite {suite}, limit {time_limit:g} s")
+    rows = summary_rows(records)
+    for column in rows[0] if rows else []:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    Console().print(table)
+    console.print("reports: " + ", ".join(str(p) for p in paths.values()))
+
+
+def _list(suites: dict, configs: list) -> None:
+    for suite in suites.values():
+        missing = suite.missing()
+        note = f" (skipped: needs {', '.join(missing)})" if missing else ""
+        console.print(f"suite  {suite.name:10} {suite.summary}{note}")
+    for config in configs:
+        note = "" if config.available() else " (backend not available here)"
+        console.print(f"solver {config.name:14} {config.summary}{note}")

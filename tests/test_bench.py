@@ -1,0 +1,141 @@
+"""The benchmark harness end to end on a tiny suite: records, resumability, limits, PAR-2 and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bench.report import SOLVED, par2, recovery_rates, smallest_factor, summary_rows, write_reports
+from bench.runner import Job, RunLimits, jobs_for, load_records, run_job, run_jobs
+from bench.suites import SUITES, mycielski_edges, spec_id
+from latentsat.cli import app
+
+SOLVERS = ["pysat", "gradient"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench")
+    result = CliRunner().invoke(
+        app, ["bench", "--suite", "tiny", "--solvers", ",".join(SOLVERS), "--out", str(out), "--time-limit", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_every_job_is_recorded_with_measurements(tiny_run: Path) -> None:
+    records = load_records(tiny_run)
+    assert len(records) == len(SUITES["tiny"].specs()) * len(SOLVERS)
+    assert {r["solver"] for r in records} == set(SOLVERS)
+    for record in records:
+        assert record["wall_s"] > 0 and record["cpu_s"] > 0 and record["peak_rss_mb"] > 10
+        assert record["n_samples"] > 0 and record["status"] in {*SOLVED, "unknown"}
+        assert record["verified"] in (True, None)
+    exact = [r for r in records if r["solver"] == "pysat"]
+    assert all(r["status"] == "solved" and r["verified"] for r in exact)  # tiny planted instances are feasible
+
+
+def test_reports_and_plots_are_written(tiny_run: Path) -> None:
+    for name in ("results.jsonl", "results.csv", "summary.csv", "recovery.csv", "cactus.png", "recovery.png"):
+        assert (tiny_run / name).stat().st_size > 0, name
+    assert (tiny_run / "cactus.png").read_bytes()[:4] == b"\x89PNG"
+    header = (tiny_run / "results.csv").read_text().splitlines()[0].split(",")
+    assert {"status", "verified", "wall_s", "cpu_s", "peak_rss_mb", "recovered", "check_s"} <= set(header)
+
+
+def test_a_rerun_skips_recorded_jobs(tiny_run: Path) -> None:
+    before = load_records(tiny_run)
+    skipped = []
+    ran = run_jobs(jobs_for("tiny", SOLVERS, 20.0), tiny_run, RunLimits(20.0), lambda job, rec: skipped.append(rec))
+    assert ran == 0 and skipped == [None] * len(before)
+    assert load_records(tiny_run) == before
+
+
+def test_a_new_solver_runs_only_its_own_jobs(tmp_path: Path) -> None:
+    jobs = jobs_for("tiny", ["pysat"], 20.0)[:1]
+    assert run_jobs(jobs, tmp_path, RunLimits(20.0), lambda *_: None) == 1
+    more = [*jobs, Job(jobs[0].suite, jobs[0].instance, "cpsat", 20.0)]
+    assert run_jobs(more, tmp_path, RunLimits(20.0), lambda *_: None) == 1
+    assert [r["solver"] for r in load_records(tmp_path)] == ["pysat", "cpsat"]
+
+
+def test_a_run_past_its_hard_limit_is_killed_and_recorded_unknown() -> None:
+    job = jobs_for("tiny", ["pysat"], 0.2)[0]
+    record = run_job(job, RunLimits(time_limit=0.2, grace=0.0, slack=0.3))
+    assert record["status"] == "unknown" and "killed" in record["error"]
+    assert record["wall_s"] < 5
+
+
+def test_a_run_over_its_memory_limit_fails_without_stopping_the_harness() -> None:
+    job = jobs_for("tiny", ["pysat"], 10.0)[0]
+    record = run_job(job, RunLimits(time_limit=10.0, memory_mb=64))
+    assert record["status"] in ("memout", "crashed", "error")
+    assert record["exit_status"] != 0 or record["status"] == "error"
+
+
+def _record(solver: str, wall: float, status: str = "solved", verified: bool = True, **extra: object) -> dict:
+    return {"solver": solver, "wall_s": wall, "time_limit": 10.0, "status": status, "verified": verified, **extra}
+
+
+def test_par2_on_known_records() -> None:
+    records = [
+        _record("a", 1.0),
+        _record("a", 3.0, status="unique"),
+        _record("a", 10.0, status="unknown", verified=None),  # unsolved: 2 × 10
+        _record("b", 2.0, status="infeasible"),
+        _record("b", 4.0, verified=False),  # an answer that did not verify is not solved: 2 × 10
+        _record("b", 12.0),  # solved, but past the limit: 2 × 10
+    ]
+    assert par2(records) == {"a": pytest.approx(8.0), "b": pytest.approx(14.0)}
+    rows = {row["solver"]: row for row in summary_rows(records)}
+    assert rows["a"]["solved"] == 2 and rows["b"]["solved"] == 1 and rows["a"]["unique"] == 1
+
+
+def test_recovery_rates_and_threshold(tmp_path: Path) -> None:
+    def planted(solver: str, factor: float, hit: bool) -> dict:
+        return _record(solver, 1.0, recovered=hit, p_kind="planted", p_size=50, p_factor=factor, instance="x")
+
+    records = [
+        planted("a", c, hit) for c, hits in ((1, [False] * 2), (2, [True, False]), (4, [True] * 2)) for hit in hits
+    ]
+    rates = recovery_rates(records, size=50)
+    assert rates == {"a": {1.0: 0.0, 2.0: 0.5, 4.0: 1.0}}
+    assert smallest_factor(rates["a"]) == 4.0 and smallest_factor({1.0: 0.2}) is None
+    paths = write_reports(records, tmp_path)
+    assert all(path.exists() for path in paths.values())
+    lines = (tmp_path / "recovery.csv").read_text().splitlines()
+    assert lines[0] == "solver,N,c,runs,rate,smallest_c_0.9" and lines[2] == "a,50,2.0,2,0.5,4.0"
+
+
+def test_mycielski_graphs_have_the_known_sizes() -> None:
+    assert mycielski_edges(3)[0] == 5 and len(mycielski_edges(3)[1]) == 5  # C5
+    assert mycielski_edges(4)[0] == 11 and len(mycielski_edges(4)[1]) == 20  # Grötzsch graph
+    assert mycielski_edges(5)[0] == 23 and len(mycielski_edges(5)[1]) == 71
+
+
+def test_spec_ids_are_unique_within_each_suite() -> None:
+    for suite in SUITES.values():
+        ids = [spec_id(spec) for spec in suite.specs()]
+        assert len(ids) == len(set(ids)), suite.name
+
+
+def test_cli_lists_suites_and_rejects_unknown_names() -> None:
+    runner = CliRunner()
+    listing = runner.invoke(app, ["bench", "--list"])
+    assert listing.exit_code == 0 and "tiny" in listing.output and "gradient" in listing.output
+    assert runner.invoke(app, ["bench", "--suite", "nope"]).exit_code == 2
+    assert runner.invoke(app, ["bench", "--solvers", "nope"]).exit_code == 2
+
+
+def test_suites_and_solvers_that_are_not_installed_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    runner = CliRunner()
+    if SUITES["lsa"].missing():
+        result = runner.invoke(app, ["bench", "--suite", "lsa", "--out", str(tmp_path)])
+        assert result.exit_code == 0 and "skipped" in result.output
+    from bench.configs import solver_config
+
+    if not solver_config("fast").available():
+        result = runner.invoke(app, ["bench", "--suite", "tiny", "--solvers", "fast", "--out", str(tmp_path)])
+        assert result.exit_code == 0 and "skipped" in result.output and not load_records(tmp_path)

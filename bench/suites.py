@@ -127,9 +127,9 @@ register(
 register(
     Suite(
         "3sat",
-        "R2∘R1 on random 3-SAT at clause ratio 4.26, 10..30 variables, 3 seeds",
+        "R1∘R2 on random 3-SAT at clause ratio 4.26, 10..30 variables, 3 seeds",
         lambda: [{"kind": "3sat", "variables": v, "ratio": 4.26, "seed": s} for v in (10, 20, 30) for s in range(3)],
-        requires=("reductions.colouring_to_partition", "reductions.sat_to_colouring", "problems.graph"),
+        requires=("reductions.colouring_to_partition", "reductions.three_sat_to_colouring", "problems.graph"),
     )
 )
 register(Suite("lsa", "LSA parameter recovery instances", lambda: [], requires=("problems.lsa",)))
@@ -156,53 +156,18 @@ def _build_planted(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | Non
     return instance, truth.classes
 
 
-def mycielski_edges(order: int) -> tuple[int, list[tuple[int, int]]]:
-    """Mycielski graph M_order (M2 = K2, M3 = C5, M4 = Grötzsch); χ(M_k) = k. Returns (vertices, edges)."""
-    n, edges = 2, [(0, 1)]
-    for _ in range(order - 2):
-        # vertices v, their shadows n+v, and an apex 2n; shadow u' joins every neighbour of u, apex joins shadows
-        new = list(edges)
-        new += [(n + u, w) for u, w in edges] + [(n + w, u) for u, w in edges]
-        new += [(n + v, 2 * n) for v in range(n)]
-        n, edges = 2 * n + 1, new
-    return n, edges
-
-
 def _build_mycielski(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
-    n, edges = mycielski_edges(spec["order"])
-    return _colouring_to_partition(n, edges, spec["colours"]), None
+    """R1 on the Mycielski graph M_order (χ = order) with `colours` colours."""
+    from problems.hard_instances import mycielski
+    from reductions.colouring_to_partition import ColouringToPartition
+
+    return ColouringToPartition().forward(mycielski(spec["order"], spec["colours"])), None
 
 
 def _build_3sat(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
-    import math
+    """R1∘R2 on a random 3-SAT formula at the given clause/variable ratio."""
+    from problems.hard_instances import random_3sat
+    from reductions.registry import get_reduction
 
-    import numpy as np
-
-    rng = np.random.default_rng(spec["seed"])
-    variables = spec["variables"]
-    clauses = []
-    for _ in range(math.ceil(spec["ratio"] * variables)):
-        chosen = rng.choice(variables, size=3, replace=False) + 1
-        clauses.append([int(v) if rng.random() < 0.5 else -int(v) for v in chosen])
-    sat_to_colouring = importlib.import_module("reductions.sat_to_colouring")
-    graph = _call_first(sat_to_colouring, ("SatToColouring", "ThreeSatToColouring"), "forward", clauses, variables)
-    return _colouring_to_partition(graph.n, list(graph.edges), 3), None
-
-
-def _colouring_to_partition(n: int, edges: list[tuple[int, int]], colours: int) -> PartitionInstance:
-    """Through the project's R1 reduction (reductions.colouring_to_partition)."""
-    graph_module = importlib.import_module("problems.graph")
-    reduction_module = importlib.import_module("reductions.colouring_to_partition")
-    model = next(getattr(graph_module, name) for name in ("Colouring", "Graph") if hasattr(graph_module, name))
-    fields = getattr(model, "model_fields", {})
-    arguments: dict[str, Any] = {"n": n, "edges": edges}
-    arguments.update({"k": colours} if "k" in fields else {"colours": colours} if "colours" in fields else {})
-    source = model(**arguments)
-    return _call_first(reduction_module, ("ColouringToPartition",), "forward", source)
-
-
-def _call_first(module: Any, class_names: tuple[str, ...], method: str, *args: Any) -> Any:
-    for name in class_names:
-        if hasattr(module, name):
-            return getattr(getattr(module, name)(), method)(*args)
-    raise ValueError(f"{module.__name__} has none of {class_names}")
+    formula = random_3sat(spec["variables"], spec["ratio"], seed=spec["seed"])
+    return get_reduction("R1R2").build().forward(formula), None

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from bench.report import SOLVED, par2, recovery_rates, smallest_factor, summary_rows, write_reports
 from bench.runner import Job, RunLimits, jobs_for, load_records, run_job, run_jobs
-from bench.suites import SUITES, mycielski_edges, spec_id
+from bench.suites import SUITES, build_instance, spec_id
 from latentsat.cli import app
 
 SOLVERS = ["pysat", "gradient"]
@@ -109,10 +109,11 @@ def test_recovery_rates_and_threshold(tmp_path: Path) -> None:
     assert lines[0] == "solver,N,c,runs,rate,smallest_c_0.9" and lines[2] == "a,50,2.0,2,0.5,4.0"
 
 
-def test_mycielski_graphs_have_the_known_sizes() -> None:
-    assert mycielski_edges(3)[0] == 5 and len(mycielski_edges(3)[1]) == 5  # C5
-    assert mycielski_edges(4)[0] == 11 and len(mycielski_edges(4)[1]) == 20  # Grötzsch graph
-    assert mycielski_edges(5)[0] == 23 and len(mycielski_edges(5)[1]) == 71
+def test_hardness_suites_build_through_the_reductions() -> None:
+    grotzsch, _ = build_instance({"kind": "mycielski", "order": 4, "colours": 3})
+    assert grotzsch.sizes == (11, 20) and grotzsch.n_samples == 40  # R1: vertices, one token per edge, 2 per edge
+    formula, _ = build_instance({"kind": "3sat", "variables": 10, "ratio": 4.26, "seed": 0})
+    assert formula.n_groups == 2 and formula.budgets == (3, 6)
 
 
 def test_spec_ids_are_unique_within_each_suite() -> None:

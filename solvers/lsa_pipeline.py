@@ -30,7 +30,7 @@ from reductions.bilinear_to_cnf import BilinearToCnf
 from reductions.bilinear_to_cpsat import BilinearToCpSat
 from reductions.bilinear_to_milp import BilinearToMilp
 from solvers.base import LSA_TARGETS, Limits, SolveResult, Status, get_backend
-from solvers.proofs import Checker, check_proof, dimacs, proof_text, sha256_text
+from solvers.proofs import Checker, checked_drup_certificate, dimacs
 
 BACKENDS = {
     "exact-grid": ("pysat", "cpsat", "structure"),
@@ -142,25 +142,10 @@ def _drup_certificate(
     instance: LsaInstance, options: SolveOptions, reduction: BilinearToCnf, proof_lines: list[str], claim: str
 ) -> Certificate:
     cnf_text = dimacs(reduction.cnf.clauses)
-    proof = proof_text(proof_lines)
-    start = time.perf_counter()
-    valid, checker = check_proof(cnf_text, proof, Checker(options.checker))
-    if not valid:
-        raise VerificationFailed(f"the solver's DRUP proof was rejected by the {checker} checker")
-    return Certificate(
-        kind="drup",
-        checked=True,
-        claim=f"refuted: {claim}",
-        encoder=reduction.name,
-        encoder_version=reduction.version,
-        instance_sha256=instance.sha256,
-        cnf_sha256=sha256_text(cnf_text),
-        cnf=cnf_text if options.embed_cnf else None,
-        proof=proof,
-        variables=reduction.var_map(),
-        checker=checker.value,
-        check_s=round(time.perf_counter() - start, 4),
-    )
+    return checked_drup_certificate(
+        cnf_text, proof_lines, Checker(options.checker), claim=claim, encoder=reduction,
+        instance_sha256=instance.sha256, embed_cnf=options.embed_cnf,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- real

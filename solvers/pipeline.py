@@ -25,7 +25,7 @@ from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from reductions.partition_to_samples import PartitionToSamples
 from solvers.base import PARTITION_TARGETS, Limits, SolveResult, Status, get_backend, is_complete
 from solvers.incremental import IncrementalBackend
-from solvers.proofs import Checker, check_proof, dimacs, proof_text, sha256_text
+from solvers.proofs import Checker, checked_drup_certificate, dimacs
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
 
 Encoder = PartitionToCnf | PartitionToCpSat | PartitionToFastCnf | PartitionToSamples
@@ -354,26 +354,10 @@ def _checked_certificate(
     claim: str,
 ) -> Certificate:
     cnf_text = dimacs([*cnf.clauses, *extra])
-    proof = proof_text(proof_lines)
-    start = time.perf_counter()
-    valid, checker = check_proof(cnf_text, proof, Checker(options.checker))
-    if not valid:
-        raise VerificationFailed(f"the solver's DRUP proof was rejected by the {checker} checker")
-    return Certificate(
-        kind="drup",
-        checked=True,
-        claim=f"refuted: {claim}",
-        encoder=encoder.name,
-        encoder_version=encoder.version,
-        instance_sha256=instance.sha256,
-        cnf_sha256=sha256_text(cnf_text),
-        cnf=cnf_text if options.embed_cnf else None,
-        proof=proof,
-        extra_clauses=extra,
-        variables=encoder.var_map(),
-        checker=checker.value,
-        check_s=round(time.perf_counter() - start, 4),
-    )
+    return checked_drup_certificate(
+        cnf_text, proof_lines, Checker(options.checker), claim=claim, encoder=encoder,
+        instance_sha256=instance.sha256, embed_cnf=options.embed_cnf, extra=extra,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- problem kinds

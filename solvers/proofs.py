@@ -132,3 +132,45 @@ def check_proof(cnf_text: str, proof: str, checker: Checker = Checker.AUTO) -> t
         checker = Checker.DRUP if len(formula) * max(len(lemmas), 1) <= DRUP_WORK_LIMIT else Checker.RUP
     valid = check_with_drup(formula, lemmas) if checker is Checker.DRUP else check_with_rup(formula, lemmas)
     return valid, checker
+
+
+def checked_drup_certificate(
+    cnf_text: str,
+    proof_lines: list[str],
+    checker: Checker,
+    *,
+    claim: str,
+    encoder: Any,
+    instance_sha256: str,
+    embed_cnf: bool,
+    extra: list[list[int]] | None = None,
+) -> Any:
+    """Check a solver's DRUP proof of `cnf_text` and wrap it as a certificate; a rejected proof is our bug.
+
+    `encoder` is the reduction that produced the CNF (its `name`, `version` and `var_map()` go in the certificate).
+    """
+    import time
+
+    from problems.answers import Certificate
+    from problems.errors import VerificationFailed
+
+    proof = proof_text(proof_lines)
+    start = time.perf_counter()
+    valid, used = check_proof(cnf_text, proof, checker)
+    if not valid:
+        raise VerificationFailed(f"the solver's DRUP proof was rejected by the {used} checker")
+    return Certificate(
+        kind="drup",
+        checked=True,
+        claim=f"refuted: {claim}",
+        encoder=encoder.name,
+        encoder_version=encoder.version,
+        instance_sha256=instance_sha256,
+        cnf_sha256=sha256_text(cnf_text),
+        cnf=cnf_text if embed_cnf else None,
+        proof=proof,
+        extra_clauses=extra or [],
+        variables=encoder.var_map(),
+        checker=used.value,
+        check_s=round(time.perf_counter() - start, 4),
+    )

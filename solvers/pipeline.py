@@ -31,6 +31,9 @@ from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
 Encoder = PartitionToCnf | PartitionToCpSat | PartitionToFastCnf | PartitionToSamples
 
 
+CHECK_GRACE_S = 1.0  # a proof found just before the deadline still gets a second to be checked
+
+
 @dataclass
 class Clock:
     """The job's deadline; every step takes what is left of one wall-time budget."""
@@ -166,7 +169,7 @@ def _interpret(
     if isinstance(encoder, PartitionToFastCnf) and result.assignment:
         answer = _verified_answer(instance, encoder, result, AnswerStatus.SOLVED)
         if options.unique:
-            _settle_refined_uniqueness(instance, options, encoder, result, answer)
+            _settle_refined_uniqueness(instance, options, encoder, result, answer, clock)
     elif result.status is Status.UNKNOWN:
         if result.assignment:  # a best-so-far (CP-SAT "minimize", a heuristic): verified, violations counted
             answer = _verified_answer(instance, encoder, result, AnswerStatus.UNKNOWN)
@@ -255,7 +258,7 @@ def _infeasibility_certificate(
 ) -> Certificate:
     claim = "no partition within the class budgets explains the samples"
     if isinstance(encoder, PartitionToCnf | PartitionToFastCnf) and result.proof is not None:
-        return _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [], claim)
+        return _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [], claim, clock)
     if not options.proof:
         return Certificate(kind="none", checked=False, claim=claim)
     cnf_encoder = PartitionToCnf()
@@ -278,14 +281,21 @@ def _settle_uniqueness(instance: PartitionInstance, options: SolveOptions, answe
             answer.certificate = Certificate(kind="none", checked=False, claim=claim)
         return
     certificate = _refute(instance, options, encoder, cnf, [blocking], claim, clock)
-    answer.stats["unique_check"] = certificate.kind if certificate.checked else "not refuted"
+    answer.stats["unique_check"] = (
+        "drup" if certificate.checked else "not refuted" if certificate.kind == "none" else "proof not checked in time"
+    )
     if certificate.checked:
         answer.status = AnswerStatus.UNIQUE
         answer.certificate = certificate
 
 
 def _settle_refined_uniqueness(
-    instance: PartitionInstance, options: SolveOptions, encoder: PartitionToFastCnf, result: SolveResult, answer: Answer
+    instance: PartitionInstance,
+    options: SolveOptions,
+    encoder: PartitionToFastCnf,
+    result: SolveResult,
+    answer: Answer,
+    clock: Clock,
 ) -> None:
     """The incremental run added the blocking clause itself; UNSAT with a checked proof ⇒ `unique`."""
     assert answer.classes is not None
@@ -300,8 +310,10 @@ def _settle_refined_uniqueness(
         answer.status = AnswerStatus.UNIQUE
         answer.certificate = Certificate(kind="none", checked=False, claim=claim)
         return
-    answer.certificate = _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [blocking], claim)
-    answer.status = AnswerStatus.UNIQUE
+    certificate = _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [blocking], claim, clock)
+    if certificate.checked:  # a proof not checked in time leaves the answer `solved`
+        answer.certificate = certificate
+        answer.status = AnswerStatus.UNIQUE
 
 
 def _optimality_certificate(
@@ -341,7 +353,7 @@ def _refute(
     result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, *extra]), options, clock, proof=True)
     if result.status is not Status.UNSATISFIABLE or result.proof is None:
         return Certificate(kind="none", checked=False, claim=f"not refuted ({result.status.value}): {claim}")
-    return _checked_certificate(instance, options, encoder, cnf, result.proof, extra, claim)
+    return _checked_certificate(instance, options, encoder, cnf, result.proof, extra, claim, clock)
 
 
 def _checked_certificate(
@@ -352,11 +364,12 @@ def _checked_certificate(
     proof_lines: list[str],
     extra: list[list[int]],
     claim: str,
+    clock: Clock,
 ) -> Certificate:
     cnf_text = dimacs([*cnf.clauses, *extra])
     return checked_drup_certificate(
         cnf_text, proof_lines, Checker(options.checker), claim=claim, encoder=encoder,
-        instance_sha256=instance.sha256, embed_cnf=options.embed_cnf, extra=extra,
+        instance_sha256=instance.sha256, embed_cnf=options.embed_cnf, extra=extra, seconds=clock.left() + CHECK_GRACE_S,
     )  # fmt: skip
 
 

@@ -150,3 +150,16 @@ def test_solvers_without_trusted_proofs_are_certified_by_cadical(solver: str) ->
     assert answer.stats["solver"] == solver
     assert answer.certificate is not None and answer.certificate.checked
     assert check_answer(instance, answer, Checker.DRUP).ok
+
+
+def test_a_proof_check_that_runs_out_of_time_is_marked_unchecked() -> None:
+    from reductions.partition_to_cnf import PartitionToCnf
+    from solvers.proofs import checked_drup_certificate
+
+    cnf, proof = pigeonhole_proof(7)
+    lines = proof.splitlines()
+    common = {"claim": "PHP(7)", "encoder": PartitionToCnf(), "instance_sha256": "0" * 64, "embed_cnf": False}
+    late = checked_drup_certificate(cnf, lines, Checker.RUP, seconds=0.0, **common)
+    assert late.checked is False and late.proof
+    in_time = checked_drup_certificate(cnf, lines, Checker.RUP, seconds=60.0, **common)
+    assert in_time.checked is True and in_time.checker == "rup"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from problems.answers import SolveOptions
 from problems.errors import InvalidOptions
@@ -183,6 +183,22 @@ def get_certificate(job_id: JobId, owner: OwnerDep, store: StoreDep) -> JSONResp
     bundle = {"job": record.id, "kind": record.kind, "instance": to_json(parsed), "answer": answer}
     disposition = {"Content-Disposition": f'attachment; filename="{record.id}-certificate.json"'}
     return JSONResponse(bundle, headers=disposition)
+
+
+class LiftToSource(BaseModel):
+    """Which reduction produced this job's instance, and its source (the `map.source` of `POST /v1/reductions`)."""
+
+    reduction: str = Field(description="the reduction's name or alias, e.g. R1 or R1R2", examples=["R1"])
+    source: dict[str, Any] = Field(description="the source instance the reduction was run on")
+
+
+@router.post("/{job_id}/lift", responses=NOT_READY)
+def lift_result(job_id: JobId, owner: OwnerDep, store: StoreDep, request: LiftToSource) -> dict[str, Any]:
+    """The job's answer mapped back through a hardness reduction: a source solution verified on the source."""
+    from service.routes.reductions import lift_guarded
+
+    answer = _answer(store, _job(store, job_id, owner))
+    return lift_guarded(request.reduction, request.source, answer)
 
 
 TEXT_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -50,7 +50,12 @@ def reduce(name: str, source: dict[str, Any] = Body(description="the source inst
 @router.post("/{name}/lift")
 def lift(name: str, request: LiftRequest) -> dict:
     """Map a target solution back to a source solution, verified on the source."""
-    return _guarded(lambda: lift_json(name, request.source, request.solution))
+    return lift_guarded(name, request.source, request.solution)
+
+
+def lift_guarded(name: str, source: dict[str, Any], solution: dict[str, Any]) -> dict:
+    """`lift_json` with malformed input mapped to 422 (shared with `POST /v1/jobs/{id}/lift`)."""
+    return _guarded(lambda: lift_json(name, source, solution))
 
 
 def _guarded(action: Any) -> dict:

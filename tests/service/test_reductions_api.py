@@ -38,3 +38,18 @@ def test_bad_reduction_input_is_422_naming_the_field(server: Server) -> None:
         assert bad.status_code == 422 and "error" in bad.json()
         lift = http.post("/v1/reductions/R1/lift", json={"source": {"n": 1}, "solution": {}})
         assert lift.status_code == 422
+
+
+def test_a_job_on_a_reduced_instance_reports_the_lifted_source_solution(server: Server) -> None:
+    graph = mycielski(4, k=4)  # Grötzsch graph, χ = 4
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as http:
+        reduced = http.post("/v1/reductions/R1", json=graph.to_json_dict()).json()
+        job = http.post("/v1/jobs?wait=30", json={"kind": "partition", "instance": reduced["target"]}).json()
+        lifted = http.post(f"/v1/jobs/{job['id']}/lift", json={"reduction": "R1", "source": reduced["map"]["source"]})
+        assert lifted.status_code == 200, lifted.text
+        assert lifted.json()["verified"] is True
+        assert verify_colouring(graph, lifted.json()["colour"])
+        wrong = http.post(
+            f"/v1/jobs/{job['id']}/lift", json={"reduction": "R1", "source": mycielski(3, 3).to_json_dict()}
+        )
+        assert wrong.status_code == 422  # the answer does not solve that source's target

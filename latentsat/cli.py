@@ -103,7 +103,9 @@ def generate(
 @app.command()
 def solve(
     instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="instance file (.json or .npz)")],
-    backend: Annotated[str, typer.Option(help="pysat or cpsat")] = "pysat",
+    backend: Annotated[
+        str, typer.Option(help="pysat, cpsat, fast, gradient (partitions); structure, mathopt, varpro (lsa)")
+    ] = "pysat",
     solver: Annotated[str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4")] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds, encoding included")] = 60.0,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
@@ -118,10 +120,6 @@ def solve(
     from solvers.pipeline import solve as solve_instance
 
     def action() -> None:
-        if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
-            opts = dict(backend=backend, solver=solver, time_limit=time_limit, proof=proof, checker=checker)
-            return emit(cli_lsa.solve_file(instance_path, _options(**opts, num_workers=workers, seed=seed)))
-        instance = load_instance(instance_path)
         options = _options(
             backend=backend,
             solver=solver,
@@ -132,6 +130,9 @@ def solve(
             num_workers=workers,
             seed=seed,
         )
+        if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
+            return emit(cli_lsa.solve_file(instance_path, options))
+        instance = load_instance(instance_path)
         with status_line(f"solving {instance_path.name} ({instance.n_samples} samples) with {backend}"):
             answer = solve_instance(instance, options)
         if bundle is not None:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from problems.errors import InvalidOptions
 from solvers.base import Limits, SolveResult, Status, target_kind
 from solvers.child import run_in_child_streaming
-from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, solver_names
+from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, PysatBackend, validated_solver
 
 Refine = Callable[[list[int]], list[list[int]]]
 
@@ -31,18 +31,10 @@ class IncrementalBackend:
     accepts: ClassVar[frozenset[str]] = frozenset({"cnf"})
     proofs: ClassVar[bool] = True
 
-    def __init__(self, solver: str = DEFAULT_SOLVER) -> None:
-        if solver not in solver_names():
-            raise InvalidOptions(f"unknown pysat solver {solver!r}; choose one of {solver_names()}", "options.solver")
-        self.solver = solver
+    available = staticmethod(PysatBackend.available)
 
-    @staticmethod
-    def available() -> bool:
-        try:
-            import pysat.solvers  # noqa: F401
-        except ImportError:
-            return False
-        return True
+    def __init__(self, solver: str = DEFAULT_SOLVER) -> None:
+        self.solver = validated_solver(solver)
 
     def solve(
         self, target: Any, limits: Limits, refine: Refine | None = None, phases: Sequence[int] = ()

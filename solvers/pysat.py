@@ -36,6 +36,13 @@ def solver_names() -> list[str]:
     return usable
 
 
+def validated_solver(solver: str) -> str:
+    """The solver name, if this PySAT build can run it (InvalidOptions naming `options.solver` otherwise)."""
+    if solver not in solver_names():
+        raise InvalidOptions(f"unknown pysat solver {solver!r}; choose one of {solver_names()}", "options.solver")
+    return solver
+
+
 def can_log_proofs(solver: str) -> bool:
     return solver in PROOF_SOLVERS
 
@@ -48,9 +55,7 @@ class PysatBackend:
     proofs: ClassVar[bool] = True
 
     def __init__(self, solver: str = DEFAULT_SOLVER) -> None:
-        if solver not in solver_names():
-            raise InvalidOptions(f"unknown pysat solver {solver!r}; choose one of {solver_names()}", "options.solver")
-        self.solver = solver
+        self.solver = validated_solver(solver)
 
     @staticmethod
     def available() -> bool:

@@ -68,5 +68,9 @@ class Answer(BaseModel):
     unconstrained: list[list[int]] | None = None
     violations: int | None = None
     certificate: Certificate | None = None
+    alternative: list[list[int]] | None = Field(
+        default=None,
+        description="another partition (canonical classes) that explains every sample: proof of non-uniqueness",
+    )
     stats: dict[str, Any] = Field(default_factory=dict)
     message: str | None = None

@@ -9,11 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from pysat.formula import CNF
 
 from problems.answers import Answer, AnswerStatus
+from problems.neighbours import induced_table
 from problems.partition import PartitionInstance, PartitionSolution
-from problems.verify import verify_partition
+from problems.verify import canonical_classes, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from solvers.proofs import Checker, check_proof, dimacs, sha256_text
@@ -38,6 +40,10 @@ def check_answer(instance: PartitionInstance, answer: Answer, checker: Checker =
             return report
     elif answer.status is not AnswerStatus.INFEASIBLE and answer.status is not AnswerStatus.UNKNOWN:
         return CheckReport(False, f"a {answer.status.value} answer must carry classes")
+    if answer.alternative is not None:
+        report = _check_alternative(instance, answer)
+        if not report.ok:
+            return report
     if answer.status in (AnswerStatus.UNIQUE, AnswerStatus.INFEASIBLE) or (
         answer.status is AnswerStatus.OPTIMAL and answer.certificate and answer.certificate.kind == "drup"
     ):
@@ -57,6 +63,26 @@ def _check_solution(instance: PartitionInstance, answer: Answer) -> CheckReport:
     if answer.violations is not None and answer.violations != len(verdict.violated):
         return CheckReport(False, f"answer claims {answer.violations} violations, samples show {len(verdict.violated)}")
     return CheckReport(True, "solution verified")
+
+
+def _check_alternative(instance: PartitionInstance, answer: Answer) -> CheckReport:
+    """A non-uniqueness witness must explain every sample and be another partition than the answer's."""
+    if answer.status is AnswerStatus.UNIQUE:
+        return CheckReport(False, "a unique answer cannot carry an alternative solution")
+    assert answer.alternative is not None
+    try:
+        table = induced_table(instance, [np.asarray(c, dtype=np.int64) for c in answer.alternative])
+    except (ValueError, IndexError):
+        return CheckReport(False, "alternative rejected: its class maps do not fit the instance's groups")
+    entries = [(cell, instance.label_values[v]) for cell, v in (table or {}).items()]
+    if table is None or not verify_partition(instance, answer.alternative, entries).ok:
+        return CheckReport(False, "alternative rejected: it does not explain every sample")
+    masks = constrained_mask(instance)
+    if answer.classes is not None and canonical_classes(answer.alternative, masks) == canonical_classes(
+        answer.classes, masks
+    ):
+        return CheckReport(False, "alternative rejected: it is the answer's own partition")
+    return CheckReport(True, "alternative verified")
 
 
 def _check_refutation(instance: PartitionInstance, answer: Answer, checker: Checker) -> CheckReport:

@@ -7,6 +7,7 @@ refutes.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -17,6 +18,10 @@ from solvers.child import run_in_child_streaming
 from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, PysatBackend, validated_solver
 
 Refine = Callable[[list[int]], list[list[int]]]
+
+IN_PROCESS_MAX_CLAUSES = 100_000  # below this, a fork costs about as much as the solve: run here, in slices
+FIRST_SLICE_CONFLICTS = 5_000  # the in-process deadline is checked between slices, which double in size
+MAX_SLICE_CONFLICTS = 80_000  # (each new budget restarts CaDiCaL's search; doubling bounds that cost)
 
 
 class IncrementalBackend:
@@ -37,14 +42,30 @@ class IncrementalBackend:
         self.solver = validated_solver(solver)
 
     def solve(
-        self, target: Any, limits: Limits, refine: Refine | None = None, phases: Sequence[int] = ()
+        self,
+        target: Any,
+        limits: Limits,
+        refine: Refine | None = None,
+        phases: Sequence[int] = (),
+        extra: Sequence[Sequence[int]] = (),
     ) -> SolveResult:
+        """Solve `target` plus the `extra` clauses (part of what a proof refutes), then refine rounds.
+
+        Small CNFs run in this process, with the deadline checked between conflict budgets; larger ones in a
+        child killed at the deadline (a long solve or a memory blow-up cannot take the caller down).
+        """
         if target_kind(target) not in self.accepts:
             raise InvalidOptions(f"{self.name} cannot solve a {target_kind(target)} target", "options.backend")
         if limits.proof and self.solver not in PROOF_SOLVERS:
             raise InvalidOptions(f"pysat solver {self.solver!r} cannot log DRUP proofs", "options.solver")
         start = time.perf_counter()
-        args = (self.solver, target.clauses, limits.proof, refine, list(phases))
+        clauses = [*target.clauses, *extra] if extra else target.clauses
+        args = (self.solver, clauses, limits.proof, refine, list(phases))
+        if len(clauses) <= IN_PROCESS_MAX_CLAUSES:
+            final = _refine_loop(lambda _: None, *args, deadline=start + limits.seconds)
+            final.wall_s = time.perf_counter() - start
+            final.stats.update(solver=self.solver, in_process=True)
+            return final
         final, partials = run_in_child_streaming(_refine_loop, args, limits.seconds)
         if final is None:
             final = SolveResult(Status.UNKNOWN, stats={"reason": "time limit"})
@@ -65,6 +86,7 @@ def _refine_loop(
     proof: bool,
     refine: Refine | None,
     phases: list[int],
+    deadline: float = math.inf,
 ) -> SolveResult:
     from pysat.solvers import Solver
 
@@ -76,8 +98,12 @@ def _refine_loop(
         rounds = 0
         while True:
             rounds += 1
-            satisfiable = solver.solve()
+            satisfiable = _solve_until(solver, deadline)
             stats = {"rounds": rounds, **{key: int(value) for key, value in solver.accum_stats().items()}}
+            if satisfiable is None:
+                return SolveResult(
+                    Status.UNKNOWN, assignment=first, stats={**stats, "reason": "time limit"}, added_clauses=added
+                )
             if not satisfiable:
                 return SolveResult(
                     Status.UNSATISFIABLE,
@@ -99,3 +125,17 @@ def _refine_loop(
             added.extend(extra)
             for clause in extra:
                 solver.add_clause(clause)
+
+
+def _solve_until(solver: Any, deadline: float) -> bool | None:
+    """`solver.solve()`, or None once the deadline passes (checked between conflict budgets when it is finite)."""
+    if deadline == math.inf:
+        return bool(solver.solve())
+    budget = FIRST_SLICE_CONFLICTS
+    while time.perf_counter() < deadline:
+        solver.conf_budget(budget)
+        verdict = solver.solve_limited()
+        if verdict is not None:
+            return bool(verdict)
+        budget = min(2 * budget, MAX_SLICE_CONFLICTS)
+    return None

@@ -17,6 +17,7 @@ from pysat.formula import CNF
 from problems.answers import Answer, AnswerStatus, Certificate, SolveOptions, TableEntry
 from problems.errors import InvalidOptions, UnknownKind, VerificationFailed
 from problems.heuristics import local_search
+from problems.neighbours import consistent_table, induced_table, one_move_rival
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, canonical_relabelling, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
@@ -65,7 +66,13 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     proof = options.proof and logs_proofs
     warm: dict[str, Any] = {}
     if isinstance(backend, IncrementalBackend) and isinstance(encoder, PartitionToFastCnf):
-        phases = _warm_start_phases(instance, encoder, options, clock, warm)
+        guess = _warm_start(instance, encoder, options, clock, warm)
+        phases = _phases(instance, encoder, guess)
+        if options.unique and guess is not None and consistent_table(instance, guess) is not None:
+            stats = {**_stats(options, backend, SolveResult(Status.UNKNOWN), encode_s, target), **warm}
+            answer = _certify_guess(instance, options, encoder, backend, guess, phases, clock)
+            answer.stats = {**stats, **answer.stats, "wall_s": round(clock.elapsed(), 4)}
+            return answer
         refine = _block_first_model(encoder) if options.unique else None
         # one incremental run: the first model, then its blocking clause, keeping what was learned
         result = backend.solve(target, _limits(options, clock, proof=proof), refine=refine, phases=phases)
@@ -86,24 +93,73 @@ WARM_START_SHARE = 0.2  # of the time left after encoding
 WARM_START_MAX_S = 10.0
 
 
-def _warm_start_phases(
+def _warm_start(
     instance: PartitionInstance, encoder: PartitionToFastCnf, options: SolveOptions, clock: Clock, stats: dict
-) -> list[int]:
-    """Phases for the class variables from a local-search guess (canonicalised, so precedence agrees)."""
+) -> list[np.ndarray] | None:
+    """A local-search guess at the classes (it may violate samples), or None when the quotient needs none."""
     if encoder.quotient.merged:  # the quotient is tiny: nothing to guess
-        return []
+        return None
     start = time.perf_counter()
     seconds = min(WARM_START_SHARE * clock.left(), WARM_START_MAX_S)
     guess, violated = local_search(instance, seconds, seed=options.seed)
+    stats.update(warm_start_violated=violated, warm_start_s=round(time.perf_counter() - start, 4))
+    return guess
+
+
+def _phases(instance: PartitionInstance, encoder: PartitionToFastCnf, guess: list[np.ndarray] | None) -> list[int]:
+    """Phases for the class variables from the guess (canonicalised, so precedence agrees)."""
+    if guess is None:
+        return []
     masks = constrained_mask(instance)
     classes = canonical_classes(guess, masks)
-    stats.update(warm_start_violated=violated, warm_start_s=round(time.perf_counter() - start, 4))
     return [
         encoder.inner.x(i, t, k) if classes[i][t] == k else -encoder.inner.x(i, t, k)
         for i, mask in enumerate(masks)
         for t in np.flatnonzero(mask).tolist()
         for k in range(instance.budgets[i])
     ]
+
+
+def _certify_guess(
+    instance: PartitionInstance,
+    options: SolveOptions,
+    encoder: PartitionToFastCnf,
+    backend: IncrementalBackend,
+    guess: list[np.ndarray],
+    phases: list[int],
+    clock: Clock,
+) -> Answer:
+    """The warm start already explains every sample: look for a rival one move away, else refute one by SAT.
+
+    Skips the search for a first model; the SAT call gets the guess's blocking clause from the start.
+    """
+    answer = _checked_answer(instance, PartitionSolution(guess, _table_of(instance, guess)), AnswerStatus.SOLVED)
+    rival = one_move_rival(instance, guess)
+    if rival is not None:
+        answer.alternative = _verified_rival(instance, PartitionSolution(rival, _table_of(instance, rival)))
+        answer.stats["unique_check"] = "one-move rival"
+        return answer
+    assert answer.classes is not None
+    blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
+    limits = _limits(options, clock, proof=options.proof)
+    result = backend.solve(encoder.hard, limits, phases=phases, extra=[blocking])
+    answer.stats.update({"solve_s": round(result.wall_s, 4), "backend_status": result.status.value})
+    answer.stats.update({k: v for k, v in result.stats.items() if k != "solver"})
+    if result.status is Status.SATISFIABLE:
+        answer.alternative = _verified_rival(instance, encoder.backward(result.assignment))
+    _settle_refined_uniqueness(instance, options, encoder, result, answer, clock)
+    return answer
+
+
+def _table_of(instance: PartitionInstance, classes: list[np.ndarray]) -> dict[tuple[int, ...], int]:
+    table = induced_table(instance, classes)
+    assert table is not None, "only class maps that explain every sample get here"
+    return table
+
+
+def _verified_rival(instance: PartitionInstance, solution: PartitionSolution) -> list[list[int]]:
+    """The rival's canonical classes, after the independent verifier accepts it."""
+    return _checked_answer(instance, solution, AnswerStatus.SOLVED).classes or []
 
 
 def _block_first_model(encoder: PartitionToFastCnf) -> Callable[[list[int]], list[list[int]]]:
@@ -194,19 +250,27 @@ def _verified_answer(
     instance: PartitionInstance, encoder: Encoder, result: SolveResult, status: AnswerStatus
 ) -> Answer:
     """Decode, canonicalise and re-check against the raw samples; a failed check is our bug."""
-    solution = canonicalise(instance, encoder.backward(result.assignment))
+    answer = _checked_answer(instance, encoder.backward(result.assignment), status, result.bound)
+    if result.objective is not None and status is AnswerStatus.OPTIMAL and answer.violations != result.objective:
+        raise VerificationFailed(f"solver claims {result.objective} violations, verifier counts {answer.violations}")
+    if result.last_assignment:  # a refine loop's second model: another partition, so not unique
+        answer.alternative = _verified_rival(instance, encoder.backward(result.last_assignment))
+    return answer
+
+
+def _checked_answer(
+    instance: PartitionInstance, decoded: PartitionSolution, status: AnswerStatus, bound: float | None = None
+) -> Answer:
+    """Canonicalise a decoded solution and re-check it against the raw samples; a failed check is our bug."""
+    solution = canonicalise(instance, decoded)
     partial = status is AnswerStatus.UNKNOWN  # a partial answer may violate samples; the verifier counts them
     allowed = instance.n_samples if partial else None
     verdict = verify_partition(instance, solution.classes, solution.table_entries(instance), allowed)
     if not verdict.ok:
         raise VerificationFailed(f"decoded solution does not verify: {verdict.reason}")
-    if result.objective is not None and status is AnswerStatus.OPTIMAL and len(verdict.violated) != result.objective:
-        raise VerificationFailed(
-            f"solver claims {result.objective} violations, verifier counts {len(verdict.violated)}"
-        )
     masks = constrained_mask(instance)
     explained = instance.n_samples - len(verdict.violated)
-    stats: dict[str, Any] = {"bound": result.bound} if result.bound is not None else {}
+    stats: dict[str, Any] = {"bound": bound} if bound is not None else {}
     if partial:
         stats["explained_fraction"] = round(explained / instance.n_samples, 6)
     return Answer(

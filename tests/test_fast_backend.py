@@ -97,8 +97,11 @@ def test_fast_backend_agrees_with_brute_force(instance: PartitionInstance) -> No
     assert tuple(tuple(c) for c in answer.classes) in truth.solutions
     expected = AnswerStatus.UNIQUE if len(truth.solutions) == 1 else AnswerStatus.SOLVED
     assert answer.status is expected
-    if expected is AnswerStatus.UNIQUE:
-        assert check_answer(instance, answer).ok
+    if expected is AnswerStatus.SOLVED:  # the witness of non-uniqueness is another brute-force solution
+        assert answer.alternative is not None
+        assert tuple(tuple(c) for c in answer.alternative) in truth.solutions
+        assert answer.alternative != answer.classes
+    assert check_answer(instance, answer).ok
 
 
 @settings(max_examples=60)
@@ -202,3 +205,36 @@ def test_every_cell_pair_of_a_label_conflict_is_separated() -> None:
     for k in range(2):
         assert (-encoder.x(1, 0, k), -encoder.x(1, 1, k)) in clauses
     assert list(itertools.islice(clauses, 1))
+
+
+def test_a_rival_one_move_away_settles_non_uniqueness_without_sat() -> None:
+    instance, _ = planted_partition(3, 50, 3, 2, factor=4, seed=2)  # 8 tokens fit two classes each
+    answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=30))
+    assert answer.status is AnswerStatus.SOLVED
+    assert answer.stats["unique_check"] == "one-move rival" and "rounds" not in answer.stats
+    assert answer.alternative is not None and answer.classes is not None
+    moved = sum(a != b for alt, own in zip(answer.alternative, answer.classes, strict=True) for a, b in zip(alt, own))
+    assert moved == 1
+    assert check_answer(instance, answer).ok
+
+
+def test_forged_alternatives_are_rejected() -> None:
+    instance, _ = planted_partition(3, 50, 3, 2, factor=4, seed=2)
+    answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=30))
+    assert answer.alternative is not None and answer.classes is not None
+    itself = answer.model_copy(update={"alternative": answer.classes})
+    assert "own partition" in check_answer(instance, itself).reason
+    wrong = [list(c) for c in answer.classes]
+    wrong[0] = [(k + 1) % 3 if t < 10 else k for t, k in enumerate(wrong[0])]
+    assert "explain" in check_answer(instance, answer.model_copy(update={"alternative": wrong})).reason
+    unique = answer.model_copy(update={"status": AnswerStatus.UNIQUE})
+    assert not check_answer(instance, unique).ok
+
+
+def test_the_in_process_solve_stops_at_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("solvers.incremental.IN_PROCESS_MAX_CLAUSES", 10**6)  # this one would go to a child
+    instance, _ = planted_partition(3, 100, 3, 2, factor=4, seed=1)  # its uniqueness proof takes > 10 s
+    answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=2))
+    assert answer.status is AnswerStatus.SOLVED and answer.stats["in_process"]
+    assert answer.stats["backend_status"] == "unknown"
+    assert answer.stats["wall_s"] < 2 + 2  # a conflict slice at this size takes well under a second

@@ -1,0 +1,102 @@
+"""Witnesses of non-uniqueness one token away: move one token to another class and every sample still fits.
+
+A solution whose tokens are each pinned by their own samples can still have distant rivals, so finding no
+neighbour proves nothing; finding one settles "not unique" without a second SAT call. The rival is returned as
+plain class maps and must still pass `verify_partition` (callers do that, this module only proposes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from problems.partition import PartitionInstance
+
+UNSET = -1
+
+
+def flat_cells(instance: PartitionInstance, classes: Sequence[np.ndarray]) -> np.ndarray:
+    """Each sample's cell under `classes`, as one row-major index into the table."""
+    cells = np.zeros(instance.n_samples, dtype=np.int64)
+    for i, group_classes in enumerate(classes):
+        cells = cells * instance.budgets[i] + np.asarray(group_classes, dtype=np.int64)[instance.tokens[:, i]]
+    return cells
+
+
+def consistent_table(instance: PartitionInstance, classes: Sequence[np.ndarray]) -> np.ndarray | None:
+    """The label id of every cell the samples reach (UNSET elsewhere), or None if two samples in a cell disagree.
+
+    >>> from problems.generate import planted_partition
+    >>> instance, truth = planted_partition(2, 6, 2, 2, n_samples=30, seed=1)
+    >>> table = consistent_table(instance, [np.asarray(c) for c in truth.classes])
+    >>> table is not None and set(table.tolist()) <= {-1, 0, 1}
+    True
+    """
+    cells = flat_cells(instance, classes)
+    table = np.full(int(np.prod(instance.budgets)), UNSET, dtype=np.int64)
+    table[cells] = instance.label_ids
+    return table if np.array_equal(table[cells], instance.label_ids) else None
+
+
+def induced_table(instance: PartitionInstance, classes: Sequence[np.ndarray]) -> dict[tuple[int, ...], int] | None:
+    """`consistent_table` as {cell: label id} over the reached cells, or None if the classes violate a sample."""
+    table = consistent_table(instance, classes)
+    if table is None:
+        return None
+    reached = np.flatnonzero(table != UNSET)
+    cells = zip(*(c.tolist() for c in np.unravel_index(reached, instance.budgets)), strict=True)
+    return dict(zip(cells, table[reached].tolist(), strict=True))
+
+
+def one_move_rival(instance: PartitionInstance, classes: Sequence[np.ndarray]) -> list[np.ndarray] | None:
+    """Another partition that differs from `classes` in one token's class and explains every sample, or None.
+
+    `classes` must explain every sample. A move counts only if it changes the partition: moving the sole member
+    of a class into an empty class is a relabelling, not a rival.
+
+    >>> from problems.generate import planted_partition
+    >>> instance, truth = planted_partition(3, 40, 3, 2, factor=1, seed=0)
+    >>> rival = one_move_rival(instance, [np.asarray(c) for c in truth.classes])
+    >>> rival is None or sum(int((r != np.asarray(c)).sum()) for r, c in zip(rival, truth.classes)) == 1
+    True
+    """
+    class_arrays = [np.asarray(c, dtype=np.int64) for c in classes]
+    table = consistent_table(instance, class_arrays)
+    if table is None:
+        raise ValueError("one_move_rival needs classes that explain every sample")
+    cells = flat_cells(instance, class_arrays)
+    for group in range(instance.n_groups):
+        move = _first_free_move(instance, class_arrays, table, cells, group)
+        if move is not None:
+            token, target = move
+            rival = [c.copy() for c in class_arrays]
+            rival[group][token] = target
+            return rival
+    return None
+
+
+def _first_free_move(
+    instance: PartitionInstance, classes: list[np.ndarray], table: np.ndarray, cells: np.ndarray, group: int
+) -> tuple[int, int] | None:
+    """(token, class) of the first move in `group` that keeps every sample explained and changes the partition."""
+    stride = int(np.prod(instance.budgets[group + 1 :]))
+    tokens = instance.tokens[:, group]
+    size, budget = instance.sizes[group], instance.budgets[group]
+    base = cells - classes[group][tokens] * stride
+    members = np.bincount(classes[group][np.unique(tokens)], minlength=budget)
+    for target in range(budget):
+        moved = base + target * stride
+        blocked = np.zeros(size, dtype=bool)
+        # a reached cell must already carry the sample's label (the token's own samples never sit in `target`);
+        # two of its samples sharing an unreached cell also shared their old cell, so they already agree
+        clash = (table[moved] != UNSET) & (table[moved] != instance.label_ids)
+        blocked[tokens[clash]] = True
+        blocked[classes[group] == target] = True
+        sole_member = members[classes[group]] == 1
+        if members[target] == 0:
+            blocked[sole_member] = True  # a lone token into an empty class is a relabelling
+        candidates = np.setdiff1d(np.flatnonzero(~blocked), np.setdiff1d(np.arange(size), tokens))
+        if len(candidates):
+            return int(candidates[0]), target
+    return None

@@ -1,8 +1,11 @@
-"""A warm start for partition recovery: alternating local search with random restarts (no guarantee of anything).
+"""A warm start for partition recovery: mean-field EM, then alternating local search (no guarantee of anything).
 
-Each sweep fixes the other groups, takes the majority label of every cell as the table, and moves every token of
-one group to the class that explains most of its samples. Its output only seeds a SAT solver's phases; answers
-are still found, verified and certified by the exact path.
+Each restart starts from a mean-field guess when the instance is small enough for it (soft class memberships and
+a table of label frequencies per cell, refined with an annealed temperature), else from random classes. Each
+local-search sweep then fixes the other groups, takes the majority label of every cell as the table, and moves
+every token of one group to the class that explains most of its samples. From random classes alone the sweeps
+tend to collapse all tokens into one class near N ln N samples; the mean-field start avoids that. The output only
+seeds the exact path (phases, or a candidate it verifies and certifies), so its failures cost time, not answers.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from problems.partition import PartitionInstance
 STALL_SWEEPS = 4
 MAX_SWEEPS = 60
 MAX_RESTARTS = 64  # on an infeasible instance the search can only give up: bound it by effort, not just time
+MEAN_FIELD_STEPS = 40
+MEAN_FIELD_MAX_WORK = 50_000_000  # samples × cells per step; beyond that, random starts only
+DAMPING = 0.5  # share of the old memberships kept per step (undamped updates oscillate)
+PRIOR_COUNT = 0.5  # pseudo-count per (cell, label) in the table estimate
 
 
 def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> tuple[list[np.ndarray], int]:
@@ -31,10 +38,14 @@ def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> 
     deadline = time.perf_counter() + seconds
     best: list[np.ndarray] = [np.zeros(size, dtype=np.int64) for size in instance.sizes]
     best_violated = _violated(instance, best)
+    use_mean_field = instance.n_samples * int(np.prod(instance.budgets)) <= MEAN_FIELD_MAX_WORK
     for _ in range(MAX_RESTARTS):
         if not best_violated or time.perf_counter() >= deadline:
             break
-        classes = [rng.integers(0, k, size=n) for n, k in zip(instance.sizes, instance.budgets, strict=True)]
+        if use_mean_field:
+            classes = mean_field_classes(instance, rng, MEAN_FIELD_STEPS)
+        else:
+            classes = [rng.integers(0, k, size=n) for n, k in zip(instance.sizes, instance.budgets, strict=True)]
         violated = _descend(instance, classes, rng, deadline)
         if violated < best_violated:
             best, best_violated = classes, violated
@@ -89,3 +100,53 @@ def _best_moves(
         explained = table[base + k * stride] == instance.label_ids
         score[:, k] = np.bincount(tokens, weights=explained, minlength=size)
     return (score + rng.random(score.shape) * 1e-3).argmax(axis=1)
+
+
+def mean_field_classes(instance: PartitionInstance, rng: np.random.Generator, steps: int) -> list[np.ndarray]:
+    """Hard classes from annealed mean-field EM on "label = g(classes)" with g estimated as frequencies per cell.
+
+    >>> from problems.generate import planted_partition
+    >>> instance, truth = planted_partition(3, 200, 3, 2, factor=4, seed=0)
+    >>> classes = mean_field_classes(instance, np.random.default_rng(0), steps=40)
+    >>> [len(c) for c in classes]
+    [200, 200, 200]
+    """
+    shapes = zip(instance.sizes, instance.budgets, strict=True)
+    memberships = [rng.dirichlet(np.full(k, 5.0), size=n) for n, k in shapes]  # near uniform, symmetry broken
+    for step in range(steps):
+        per_sample = [memberships[i][instance.tokens[:, i]] for i in range(instance.n_groups)]
+        log_likelihood = _cell_log_likelihood(instance, per_sample)
+        sharpness = min(1.0, 0.2 + step / (0.6 * steps))  # anneal: soft early, committed late
+        for group in range(instance.n_groups):
+            expected = _expected_log_likelihood(log_likelihood, per_sample, group)
+            score = np.zeros((instance.sizes[group], instance.budgets[group]))
+            np.add.at(score, instance.tokens[:, group], expected)
+            fresh = np.exp(sharpness * (score - score.max(axis=1, keepdims=True)))
+            fresh /= fresh.sum(axis=1, keepdims=True)
+            memberships[group] = DAMPING * memberships[group] + (1 - DAMPING) * fresh
+            per_sample[group] = memberships[group][instance.tokens[:, group]]
+    return [m.argmax(axis=1) for m in memberships]
+
+
+def _cell_log_likelihood(instance: PartitionInstance, per_sample: list[np.ndarray]) -> np.ndarray:
+    """log P(sample's label | cell) for every sample and cell, shape (n, K_1, ..., K_I), from soft counts."""
+    weights = per_sample[0]
+    for soft in per_sample[1:]:
+        weights = (weights[:, :, None] * soft[:, None, :]).reshape(len(weights), -1)
+    one_hot = np.zeros((instance.n_samples, instance.n_labels))
+    one_hot[np.arange(instance.n_samples), instance.label_ids] = 1.0
+    counts = weights.T @ one_hot + PRIOR_COUNT  # (cells, labels)
+    log_frequency = np.log(counts / counts.sum(axis=1, keepdims=True))
+    return log_frequency[:, instance.label_ids].T.reshape(instance.n_samples, *instance.budgets)
+
+
+def _expected_log_likelihood(log_likelihood: np.ndarray, per_sample: list[np.ndarray], group: int) -> np.ndarray:
+    """E[log P(label | cell)] per sample and class of `group`, the other groups' classes drawn from their beliefs."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[: len(per_sample)]
+    operands: list[np.ndarray] = [log_likelihood]
+    subscripts = ["z" + letters]
+    for other, soft in enumerate(per_sample):
+        if other != group:
+            operands.append(soft)
+            subscripts.append("z" + letters[other])
+    return np.einsum(",".join(subscripts) + "->z" + letters[group], *operands, optimize=True)

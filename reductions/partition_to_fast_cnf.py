@@ -139,8 +139,17 @@ class PartitionToFastCnf:
         self.inner = PartitionToImpliedCnf()
 
     def forward(self, instance: PartitionInstance) -> CNF:
+        self.reduce(instance)
+        return self.encode()
+
+    def reduce(self, instance: PartitionInstance) -> PartitionInstance:
+        """The first step alone (linear time): a caller may stop here when a guess already explains the samples."""
         self.instance = instance
         self.reduced = self.quotient.forward(instance)
+        return self.reduced
+
+    def encode(self) -> CNF:
+        """The second step, on the quotient from `reduce`."""
         self.hard = self.inner.forward(self.reduced)
         return self.hard
 

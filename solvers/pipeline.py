@@ -58,30 +58,42 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     if options.unique and not is_complete(backend):
         raise InvalidOptions(f"{options.backend!r} is a heuristic: it cannot prove uniqueness", "options.unique")
     encoder = _encoder(instance, options, backend.accepts)
-    target = encoder.forward(instance)
-    encode_s = clock.elapsed()
-    logs_proofs = isinstance(backend, IncrementalBackend) or (
-        isinstance(backend, PysatBackend) and can_log_proofs(backend.solver)
-    )
-    proof = options.proof and logs_proofs
-    warm: dict[str, Any] = {}
     if isinstance(backend, IncrementalBackend) and isinstance(encoder, PartitionToFastCnf):
-        guess = _warm_start(instance, encoder, options, clock, warm)
-        phases = _phases(instance, encoder, guess)
-        if options.unique and guess is not None and consistent_table(instance, guess) is not None:
-            stats = {**_stats(options, backend, SolveResult(Status.UNKNOWN), encode_s, target), **warm}
-            answer = _certify_guess(instance, options, encoder, backend, guess, phases, clock)
-            answer.stats = {**stats, **answer.stats, "wall_s": round(clock.elapsed(), 4)}
-            return answer
-        refine = _block_first_model(encoder) if options.unique else None
-        # one incremental run: the first model, then its blocking clause, keeping what was learned
-        result = backend.solve(target, _limits(options, clock, proof=proof), refine=refine, phases=phases)
+        answer = _solve_fast(instance, options, encoder, backend, clock)
     else:
-        result = backend.solve(target, _limits(options, clock, proof=proof))
-    stats = {**_stats(options, backend, result, encode_s, target), **warm}
-    answer = _interpret(instance, options, encoder, result, clock, stats)
+        target = encoder.forward(instance)
+        encode_s = clock.elapsed()
+        logs_proofs = isinstance(backend, PysatBackend) and can_log_proofs(backend.solver)
+        result = backend.solve(target, _limits(options, clock, proof=options.proof and logs_proofs))
+        stats = _stats(options, backend, result, encode_s, target)
+        answer = _interpret(instance, options, encoder, result, clock, stats)
     answer.stats["wall_s"] = round(clock.elapsed(), 4)
     return answer
+
+
+def _solve_fast(
+    instance: PartitionInstance,
+    options: SolveOptions,
+    encoder: PartitionToFastCnf,
+    backend: IncrementalBackend,
+    clock: Clock,
+) -> Answer:
+    """Quotient, warm start, and only then the CNF: a guess that explains every sample needs no search."""
+    encoder.reduce(instance)
+    warm: dict[str, Any] = {}
+    guess = _warm_start(instance, encoder, options, clock, warm)
+    if guess is not None and consistent_table(instance, guess) is not None:
+        answer = _certify_guess(instance, options, encoder, backend, guess, clock)
+        answer.stats = {"backend": options.backend, "solver": backend.solver, **warm, **answer.stats}
+        return answer
+    target = encoder.encode()
+    encode_s = clock.elapsed()
+    refine = _block_first_model(encoder) if options.unique else None
+    # one incremental run: the first model, then its blocking clause, keeping what was learned
+    limits = _limits(options, clock, proof=options.proof)
+    result = backend.solve(target, limits, refine=refine, phases=_phases(instance, encoder, guess))
+    stats = {**_stats(options, backend, result, encode_s, target), **warm}
+    return _interpret(instance, options, encoder, result, clock, stats)
 
 
 def _check_options(instance: PartitionInstance, options: SolveOptions) -> None:
@@ -126,24 +138,27 @@ def _certify_guess(
     encoder: PartitionToFastCnf,
     backend: IncrementalBackend,
     guess: list[np.ndarray],
-    phases: list[int],
     clock: Clock,
 ) -> Answer:
-    """The warm start already explains every sample: look for a rival one move away, else refute one by SAT.
-
-    Skips the search for a first model; the SAT call gets the guess's blocking clause from the start.
-    """
+    """The warm start explains every sample: that is the answer; for `unique`, look for a rival one move away,
+    else encode and refute every rival with one SAT call that has the guess's blocking clause from the start."""
     answer = _checked_answer(instance, PartitionSolution(guess, _table_of(instance, guess)), AnswerStatus.SOLVED)
+    if not options.unique:
+        return answer
     rival = one_move_rival(instance, guess)
     if rival is not None:
         answer.alternative = _verified_rival(instance, PartitionSolution(rival, _table_of(instance, rival)))
         answer.stats["unique_check"] = "one-move rival"
         return answer
+    start = time.perf_counter()
+    target = encoder.encode()
     assert answer.classes is not None
     blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
+    encode_s = round(time.perf_counter() - start, 4)
+    answer.stats.update(encode_s=encode_s, variables=target.nv, clauses=len(target.clauses))
     limits = _limits(options, clock, proof=options.proof)
-    result = backend.solve(encoder.hard, limits, phases=phases, extra=[blocking])
-    answer.stats.update({"solve_s": round(result.wall_s, 4), "backend_status": result.status.value})
+    result = backend.solve(target, limits, phases=_phases(instance, encoder, guess), extra=[blocking])
+    answer.stats.update(solve_s=round(result.wall_s, 4), backend_status=result.status.value)
     answer.stats.update({k: v for k, v in result.stats.items() if k != "solver"})
     if result.status is Status.SATISFIABLE:
         answer.alternative = _verified_rival(instance, encoder.backward(result.assignment))

@@ -20,8 +20,8 @@ from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, PysatBackend, validated
 Refine = Callable[[list[int]], list[list[int]]]
 
 IN_PROCESS_MAX_CLAUSES = 100_000  # below this, a fork costs about as much as the solve: run here, in slices
-FIRST_SLICE_CONFLICTS = 5_000  # the in-process deadline is checked between slices, which double in size
-MAX_SLICE_CONFLICTS = 80_000  # (each new budget restarts CaDiCaL's search; doubling bounds that cost)
+FIRST_SLICE_CONFLICTS = 2_000  # the in-process deadline is checked between slices, which double in size
+MAX_SLICE_CONFLICTS = 40_000  # (each new budget restarts CaDiCaL's search; doubling bounds that cost)
 
 
 class IncrementalBackend:
@@ -48,11 +48,13 @@ class IncrementalBackend:
         refine: Refine | None = None,
         phases: Sequence[int] = (),
         extra: Sequence[Sequence[int]] = (),
+        in_process: bool | None = None,
     ) -> SolveResult:
         """Solve `target` plus the `extra` clauses (part of what a proof refutes), then refine rounds.
 
         Small CNFs run in this process, with the deadline checked between conflict budgets; larger ones in a
         child killed at the deadline (a long solve or a memory blow-up cannot take the caller down).
+        `in_process` overrides the choice, e.g. for a caller that is itself a killable child.
         """
         if target_kind(target) not in self.accepts:
             raise InvalidOptions(f"{self.name} cannot solve a {target_kind(target)} target", "options.backend")
@@ -61,7 +63,7 @@ class IncrementalBackend:
         start = time.perf_counter()
         clauses = [*target.clauses, *extra] if extra else target.clauses
         args = (self.solver, clauses, limits.proof, refine, list(phases))
-        if len(clauses) <= IN_PROCESS_MAX_CLAUSES:
+        if in_process if in_process is not None else len(clauses) <= IN_PROCESS_MAX_CLAUSES:
             final = _refine_loop(lambda _: None, *args, deadline=start + limits.seconds)
             final.wall_s = time.perf_counter() - start
             final.stats.update(solver=self.solver, in_process=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from reductions.partition_to_cpsat import PartitionToCpSat
 from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from reductions.partition_to_samples import PartitionToSamples
 from solvers.base import PARTITION_TARGETS, Limits, SolveResult, Status, get_backend, is_complete
+from solvers.child import ChildTimeout, run_in_child
 from solvers.incremental import IncrementalBackend
 from solvers.proofs import Checker, checked_drup_certificate, dimacs
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
@@ -150,20 +151,62 @@ def _certify_guess(
         answer.alternative = _verified_rival(instance, PartitionSolution(rival, _table_of(instance, rival)))
         answer.stats["unique_check"] = "one-move rival"
         return answer
-    start = time.perf_counter()
-    target = encoder.encode()
     assert answer.classes is not None
-    blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
-    encode_s = round(time.perf_counter() - start, 4)
-    answer.stats.update(encode_s=encode_s, variables=target.nv, clauses=len(target.clauses))
-    limits = _limits(options, clock, proof=options.proof)
-    result = backend.solve(target, limits, phases=_phases(instance, encoder, guess), extra=[blocking])
+    result = _refute_rivals(instance, options, encoder, backend, answer.classes, guess, clock)
     answer.stats.update(solve_s=round(result.wall_s, 4), backend_status=result.status.value)
     answer.stats.update({k: v for k, v in result.stats.items() if k != "solver"})
     if result.status is Status.SATISFIABLE:
         answer.alternative = _verified_rival(instance, encoder.backward(result.assignment))
     _settle_refined_uniqueness(instance, options, encoder, result, answer, clock)
     return answer
+
+
+IN_PROCESS_MAX_CLAUSES = 100_000  # direct-CNF size (samples × cells) below which encoding is not worth a fork
+
+
+def _refute_rivals(
+    instance: PartitionInstance,
+    options: SolveOptions,
+    encoder: PartitionToFastCnf,
+    backend: IncrementalBackend,
+    classes: list[list[int]],
+    guess: list[np.ndarray],
+    clock: Clock,
+) -> SolveResult:
+    """Encode, add the blocking clause of `classes`, solve. On a large instance the encoding alone can outlast
+    the time limit, so encoding and solving run in one child killed at the deadline; the CNF is then rebuilt
+    here (the encoding is deterministic) only when a certificate or a model needs its variables."""
+    limits = _limits(options, clock, proof=options.proof)
+    args = (instance, encoder, backend, classes, guess, limits)
+    if instance.n_samples * int(np.prod(instance.budgets)) <= IN_PROCESS_MAX_CLAUSES:
+        return _encode_and_solve(*args, in_process=None)
+    try:
+        result: SolveResult = run_in_child(_encode_and_solve, (*args, True), clock.left())
+    except ChildTimeout:
+        return SolveResult(Status.UNKNOWN, wall_s=limits.seconds, stats={"reason": "time limit"})
+    if result.status in (Status.SATISFIABLE, Status.UNSATISFIABLE):
+        encoder.encode()
+    return result
+
+
+def _encode_and_solve(
+    instance: PartitionInstance,
+    encoder: PartitionToFastCnf,
+    backend: IncrementalBackend,
+    classes: list[list[int]],
+    guess: list[np.ndarray],
+    limits: Limits,
+    in_process: bool | None,
+) -> SolveResult:
+    start = time.perf_counter()
+    target = encoder.encode()
+    blocking = encoder.blocking_clause(PartitionSolution(classes, {}))
+    encode_s = time.perf_counter() - start
+    limits = replace(limits, seconds=max(0.0, limits.seconds - encode_s))
+    phases = _phases(instance, encoder, guess)
+    result = backend.solve(target, limits, phases=phases, extra=[blocking], in_process=in_process)
+    result.stats.update(encode_s=round(encode_s, 4), variables=target.nv, clauses=len(target.clauses))
+    return result
 
 
 def _table_of(instance: PartitionInstance, classes: list[np.ndarray]) -> dict[tuple[int, ...], int]:
@@ -378,12 +421,12 @@ def _settle_refined_uniqueness(
 ) -> None:
     """The incremental run added the blocking clause itself; UNSAT with a checked proof ⇒ `unique`."""
     assert answer.classes is not None
-    blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
-    if result.added_clauses and result.added_clauses != [blocking]:
-        raise VerificationFailed("the refine loop blocked another partition than the verified answer")
     answer.stats["unique_check"] = result.status.value
     if result.status is not Status.UNSATISFIABLE:
         return
+    blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
+    if result.added_clauses and result.added_clauses != [blocking]:
+        raise VerificationFailed("the refine loop blocked another partition than the verified answer")
     claim = "a solution exists that differs from this one on the constrained tokens (up to relabelling)"
     if result.proof is None:
         answer.status = AnswerStatus.UNIQUE

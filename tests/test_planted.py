@@ -53,4 +53,4 @@ def test_time_limit_gives_unknown_not_an_error() -> None:
     instance, _ = planted_partition(3, 400, 3, 2, factor=2.0, seed=1)
     answer = solve(instance, SolveOptions(time_limit=1.0, unique=True))
     assert answer.status in (AnswerStatus.UNKNOWN, AnswerStatus.SOLVED, AnswerStatus.UNIQUE)
-    assert answer.stats["wall_s"] < 3.0
+    assert answer.stats["wall_s"] < 4.0  # encoding is not interruptible: it may overrun a 1 s limit

@@ -97,6 +97,13 @@ register(
 )
 register(
     Suite(
+        "core-small",
+        "the issue 2 table up to N=200: I=3, K=3, V=2, N ∈ {50,100,200}, c ∈ {4,8}, 3 seeds",
+        lambda: planted_grid([3], [3], [2], [50, 100, 200], [4, 8], seeds=3),
+    )
+)
+register(
+    Suite(
         "t4",
         "T4: recovery against c at N=1000, I=K=3, V=2, c ∈ {2,4,8,16,32}, 10 seeds",
         lambda: planted_grid([3], [3], [2], [1000], [2, 4, 8, 16, 32], seeds=10),

@@ -157,3 +157,13 @@ def test_cli_solves_with_the_portfolio(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)["stats"]
     assert stats["backend"] == "portfolio" and stats["winner"] in stats["members"]
+
+
+def test_the_service_accepts_a_portfolio_and_rejects_a_bad_member() -> None:
+    from service.config import Settings
+    from service.submit import granted_options
+
+    settings = Settings()
+    assert granted_options(SolveOptions(backend="portfolio", time_limit=5), settings).backend == "portfolio"
+    with pytest.raises(UnknownBackend, match="nope"):
+        granted_options(SolveOptions(backend="portfolio", solver="fast,nope", time_limit=5), settings)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.suites import SUITES, Spec, spec_id
+from bench.configs import solver_config
+from bench.suites import SUITES, Spec, applies, spec_id
 
 RESULTS_FILE = "results.jsonl"
 POLL_S = 0.05
@@ -54,8 +55,17 @@ class Job:
 
 
 def jobs_for(suite: str, solvers: list[str], time_limit: float) -> list[Job]:
-    """Instance-major order, so that partial results cover whole instances for all solvers."""
-    return [Job(suite, spec, solver, time_limit) for spec in SUITES[suite].specs() for solver in solvers]
+    """Instance-major order, so that partial results cover whole instances for all solvers.
+
+    A solver whose backend cannot take an instance's kind (e.g. `cpsat` on an LSA best-fit) gets no job there.
+    """
+    backends = {solver: solver_config(solver).options.get("backend", "pysat") for solver in solvers}
+    return [
+        Job(suite, spec, solver, time_limit)
+        for spec in SUITES[suite].specs()
+        for solver in solvers
+        if applies(spec, backends[solver])
+    ]
 
 
 def load_records(out_dir: Path) -> list[dict[str, Any]]:

@@ -10,9 +10,12 @@ import importlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from problems.partition import PartitionInstance
+
+if TYPE_CHECKING:
+    from problems.lsa.instance import LsaInstance
 
 Spec = dict[str, Any]
 
@@ -56,6 +59,10 @@ def spec_id(spec: Spec) -> str:
             f"planted-I{spec['groups']}-K{spec['classes']}-V{spec['labels']}-N{spec['size']}"
             f"-c{spec['factor']:g}-s{spec['seed']}"
         )
+    if spec["kind"] == "lsa" and spec["mode"] == "best-fit":
+        return f"lsa-best-fit-d{spec['d']}-n{spec['n']}-p{spec['p'].replace('/', '_')}"
+    if spec["kind"] == "lsa":
+        return f"lsa-{spec['mode']}-d{spec['d']}-{spec['variant']}-s{spec['seed']}"
     return "-".join(str(v) for v in spec.values())
 
 
@@ -86,6 +93,13 @@ register(
         "core",
         "issue 2 table: I=3, K=3, V=2, N ∈ {50,100,200,400}, c ∈ {4,8}, 3 seeds",
         lambda: planted_grid([3], [3], [2], [50, 100, 200, 400], [4, 8], seeds=3),
+    )
+)
+register(
+    Suite(
+        "core-small",
+        "the issue 2 table up to N=200: I=3, K=3, V=2, N ∈ {50,100,200}, c ∈ {4,8}, 3 seeds",
+        lambda: planted_grid([3], [3], [2], [50, 100, 200], [4, 8], seeds=3),
     )
 )
 register(
@@ -132,7 +146,49 @@ register(
         requires=("reductions.colouring_to_partition", "reductions.three_sat_to_colouring", "problems.graph"),
     )
 )
-register(Suite("lsa", "LSA parameter recovery instances", lambda: [], requires=("problems.lsa",)))
+
+
+def lsa_grid(grid_ds: list[int], real_ds: list[int], fit_ds: list[int], seeds: int) -> list[Spec]:
+    """LSA recovery specs: exact-grid (a planted grid point, and the same X perturbed in one entry), real (a
+    planted X, ε = 0, 4 bits of b over [-4, 4]) and best-fit (the Markov optimum X*(d, n = 100, p = 1/2))."""
+    specs: list[Spec] = [
+        {"kind": "lsa", "mode": "exact-grid", "d": d, "variant": variant, "seed": seed}
+        for d in grid_ds
+        for variant in ("planted", "perturbed")
+        for seed in range(seeds)
+    ]
+    specs += [{"kind": "lsa", "mode": "real", "d": d, "variant": "planted", "seed": 0} for d in real_ds]
+    specs += [{"kind": "lsa", "mode": "best-fit", "d": d, "n": 100, "p": "1/2"} for d in fit_ds]
+    return specs
+
+
+register(
+    Suite(
+        "lsa",
+        "LSA recovery: exact-grid d ∈ {1,2,3} planted and perturbed, 2 seeds; real d ∈ {1,2}; best-fit d ∈ {1,2,3}",
+        lambda: lsa_grid([1, 2, 3], [1, 2], [1, 2, 3], seeds=2),
+        requires=("problems.lsa.instance", "solvers.lsa_pipeline"),
+    )
+)
+register(
+    Suite(
+        "lsa-tiny",
+        "LSA smoke test: exact-grid d=2 planted and perturbed (infeasible), best-fit d=1",
+        lambda: lsa_grid([2], [], [1], seeds=1),
+        requires=("problems.lsa.instance", "solvers.lsa_pipeline"),
+    )
+)
+
+
+def applies(spec: Spec, backend: str) -> bool:
+    """Whether a backend can solve the spec's kind (and LSA mode); the harness runs no job that cannot apply."""
+    if spec["kind"] == "lsa":
+        from solvers.lsa_pipeline import BACKENDS
+
+        return backend in BACKENDS[spec["mode"]]
+    from solvers.base import PARTITION_TARGETS, registry
+
+    return any(b.name == backend and b.accepts & PARTITION_TARGETS for b in registry())
 
 
 def build_instance(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
@@ -145,6 +201,34 @@ def build_instance(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | Non
     if spec["kind"] not in builders:
         raise ValueError(f"no builder for instance kind {spec['kind']!r}")
     return builders[spec["kind"]](spec)
+
+
+def build_lsa_instance(spec: Spec) -> LsaInstance:
+    """The `LsaInstance` an `lsa` spec names. Planted points have b, A uniform on {-2..2} (seeded); `perturbed`
+    adds 1 to X[1][0] (usually infeasible on the grid; the records say which)."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from problems.lsa.instance import lsa_from_dict
+    from problems.lsa.phi import phi
+
+    d = spec["d"]
+    data: dict[str, Any] = {"kind": "lsa", "d": d, "mode": spec["mode"]}
+    if spec["mode"] == "best-fit":
+        return lsa_from_dict({**data, "markov": {"n": spec["n"], "p": spec["p"]}})
+    rng = np.random.default_rng(spec["seed"] + 1000 * d)
+    b = [Fraction(int(v)) for v in rng.integers(-2, 3, d + 1)]
+    a = [[Fraction(int(v)) for v in rng.integers(-2, 3, d)] for _ in range(d + 1)]
+    x = phi(b, a)
+    if spec["variant"] == "perturbed":
+        x[1][0] += 1
+    data["x"] = [[str(v) for v in row] for row in x]
+    if spec["mode"] == "real":
+        data.update(box=[-4, 4], bits=4, epsilon=0)
+    else:
+        data["grid"] = [-2, -1, 0, 1, 2]
+    return lsa_from_dict(data)
 
 
 def _build_planted(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:

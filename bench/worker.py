@@ -10,12 +10,15 @@ import json
 import sys
 import time
 import traceback
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from bench.configs import solver_config
-from bench.suites import build_instance
-from problems.answers import Answer, AnswerStatus
+from bench.suites import Spec, build_instance, build_lsa_instance
+from problems.answers import Answer, AnswerStatus, SolveOptions
+from problems.lsa.answer import LsaAnswer
+from problems.lsa.instance import LsaInstance
 from problems.partition import PartitionInstance
 from problems.verify import canonical_classes, constrained_mask, verify_partition
 
@@ -26,20 +29,84 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     """Solve the job's instance with its solver configuration; never raises (errors become records)."""
     record: dict[str, Any] = {}
     try:
-        instance, truth = build_instance(job["instance"])
-        record["n_samples"] = instance.n_samples
         options = solver_config(job["solver"]).solve_options(job["time_limit"])
-        from solvers.pipeline import solve
-
-        start = time.perf_counter()
-        answer = solve(instance, options)
-        record["inner_wall_s"] = round(time.perf_counter() - start, 4)
-        record.update(summarise(instance, truth, answer))
+        run_kind = run_lsa if job["instance"]["kind"] == "lsa" else run_partition
+        run_kind(job["instance"], options, record)
     except MemoryError:
         record.update(status="memout", error="MemoryError")
     except Exception as exc:  # a crash is a result too: record it and let the harness move on
         record.update(status="error", error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc(limit=3))
     return record
+
+
+def run_partition(spec: Spec, options: SolveOptions, record: dict[str, Any]) -> None:
+    instance, truth = build_instance(spec)
+    record["n_samples"] = instance.n_samples
+    from solvers.pipeline import solve
+
+    start = time.perf_counter()
+    answer = solve(instance, options)
+    record["inner_wall_s"] = round(time.perf_counter() - start, 4)
+    record.update(summarise(instance, truth, answer))
+
+
+def run_lsa(spec: Spec, options: SolveOptions, record: dict[str, Any]) -> None:
+    instance = build_lsa_instance(spec)
+    record["unknowns"] = (instance.d + 1) ** 2  # b and A
+    from solvers.lsa_pipeline import solve_lsa
+
+    start = time.perf_counter()
+    answer = solve_lsa(instance, options)
+    record["inner_wall_s"] = round(time.perf_counter() - start, 4)
+    certificate = answer.certificate
+    record.update(
+        status=answer.status.value,
+        verified=verified_lsa(instance, answer),
+        recovered=None,  # a planted (b, A) is one of several preimages (λb, A/λ, ...): not a recovery target
+        backend_used=answer.stats.get("backend"),
+        solve_s=answer.stats.get("solve_s"),
+        pipeline_wall_s=answer.stats.get("wall_s"),
+        check_s=certificate.check_s if certificate else None,
+        checker=certificate.checker if certificate else None,
+        proof_bytes=len(certificate.proof) if certificate and certificate.proof else None,
+        loss_excess=answer.loss_excess_float,
+    )
+
+
+def verified_lsa(instance: LsaInstance, answer: LsaAnswer) -> bool | None:
+    """Recompute φ(b, A) from the answer's exact strings: = X on the grid, within ε, or the claimed loss excess.
+
+    `infeasible` counts only with a checked certificate; None for an answer with nothing to check.
+    """
+    from problems.bilinear import to_fraction
+    from problems.lsa.fit import loss_excess
+    from problems.lsa.markov import x_star_cached
+    from problems.lsa.structure import Radical, phi_equals, phi_radical
+
+    if answer.b is None or answer.a is None:
+        if answer.status is AnswerStatus.INFEASIBLE:
+            return bool(answer.certificate and answer.certificate.checked)
+        return None
+    b = [Radical.parse(v) for v in answer.b]
+    a = [[Radical.parse(v) for v in row] for row in answer.a]
+    if instance.mode == "best-fit":
+        markov = instance.spec.markov
+        assert markov is not None and answer.loss_excess is not None
+        optimum = x_star_cached(instance.d, markov.n, to_fraction(markov.p))
+        if answer.loss_excess == "0":
+            return phi_equals(optimum.x, b, a)
+        flat = [v.as_fraction() for row in phi_radical(b, a) for v in row]
+        return loss_excess(optimum.moments.h, optimum.flat, flat) == Fraction(answer.loss_excess)
+    if instance.mode == "exact-grid":
+        on_grid = all(v.is_rational() and v.as_fraction() in instance.grid for v in [*b, *(e for r in a for e in r)])
+        return on_grid and phi_equals(instance.x, b, a)
+    if instance.epsilon == 0:
+        return phi_equals(instance.x, b, a)
+    if not all(v.is_rational() for v in [*b, *(e for r in a for e in r)]):
+        return None  # ε > 0 with surds: no exact comparison here
+    image = phi_radical(b, a)
+    rows = zip(image, instance.x, strict=True)
+    return all(abs(v.as_fraction() - t) <= instance.epsilon for vr, tr in rows for v, t in zip(vr, tr, strict=True))
 
 
 def summarise(instance: PartitionInstance, truth: list[list[int]] | None, answer: Answer) -> dict[str, Any]:
@@ -59,6 +126,7 @@ def summarise(instance: PartitionInstance, truth: list[list[int]] | None, answer
         "proof_lines": certificate.proof.count("\n") if certificate and certificate.proof else None,
         "explained_fraction": stats.get("explained_fraction", 1.0 if answer.classes is not None else None),
         "unique_check": stats.get("unique_check"),
+        "winner": stats.get("winner"),  # the portfolio's winning member
     }
 
 

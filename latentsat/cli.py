@@ -104,7 +104,7 @@ def generate(
 def solve(
     instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="instance file (.json or .npz)")],
     backend: Annotated[
-        str, typer.Option(help="pysat, cpsat, fast, gradient (partitions); structure, mathopt, varpro (lsa)")
+        str, typer.Option(help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro (lsa)")
     ] = "pysat",
     solver: Annotated[str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4")] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds, encoding included")] = 60.0,

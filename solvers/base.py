@@ -70,6 +70,7 @@ def registry() -> list[type[Backend]]:
     from solvers.embedding import EmbeddingBackend
     from solvers.incremental import IncrementalBackend
     from solvers.mathopt import MathOptBackend
+    from solvers.portfolio import PortfolioBackend
     from solvers.pysat import PysatBackend
     from solvers.structure import StructureBackend
     from solvers.varpro import VarProBackend
@@ -78,6 +79,7 @@ def registry() -> list[type[Backend]]:
         PysatBackend,
         CpSatBackend,
         IncrementalBackend,
+        PortfolioBackend,
         EmbeddingBackend,
         MathOptBackend,
         StructureBackend,
@@ -91,7 +93,8 @@ def is_complete(backend: Any) -> bool:
     return bool(getattr(backend, "complete", True))
 
 
-PARTITION_TARGETS = frozenset({"cnf", "wcnf", "cpsat", "samples"})
+# "partition": the whole instance, for the portfolio, which races complete pipeline solves of other backends
+PARTITION_TARGETS = frozenset({"cnf", "wcnf", "cpsat", "samples", "partition"})
 LSA_TARGETS = frozenset({"cnf", "cpsat", "phi", "phi-fit", "mathopt"})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.connection
@@ -115,3 +116,77 @@ def run_in_child_streaming(
             os.kill(process.pid, signal.SIGKILL)
         process.join()
         parent_conn.close()
+
+
+Outcome = tuple[str, Any]  # ("ok", result), ("error", message), ("crashed", message) or ("killed", None)
+
+
+def _own_group(pid: int) -> None:
+    """Make `pid` lead its own process group (called by both sides of the fork, so it holds before either goes on)."""
+    with contextlib.suppress(PermissionError, ProcessLookupError):  # the child got there first, or has exited
+        os.setpgid(pid, pid)
+
+
+def _race_child_main(
+    conn: multiprocessing.connection.Connection, func: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
+    _own_group(0)  # so that one killpg reaches the solver processes this call forks in turn
+    _child_main(conn, func, args)
+
+
+def race(
+    calls: list[tuple[Callable[..., Any], tuple[Any, ...]]], seconds: float, settled: Callable[[Any], bool]
+) -> list[Outcome]:
+    """Run each `func(*args)` in its own forked child; stop at the first result that `settled` accepts.
+
+    Each child leads a process group and dies with this process (PR_SET_PDEATHSIG). On return, every group still
+    alive is killed with SIGKILL (the children and whatever they forked: solver processes, proof checkers) and
+    every child is reaped. One outcome per call, in order; "killed" if it had not answered by then.
+    """
+    context = multiprocessing.get_context("fork")
+    outcomes: list[Outcome] = [("killed", None)] * len(calls)
+    processes: list[multiprocessing.process.BaseProcess] = []
+    waiting: dict[multiprocessing.connection.Connection, int] = {}
+    deadline = time.monotonic() + max(seconds, 0.0)
+    try:
+        for index, (func, args) in enumerate(calls):
+            parent_conn, child_conn = context.Pipe(duplex=False)
+            # not a daemon: a member forks its own solver children, which daemonic processes may not do
+            process = context.Process(target=_race_child_main, args=(child_conn, func, args))
+            process.start()
+            _own_group(process.pid)
+            child_conn.close()
+            processes.append(process)
+            waiting[parent_conn] = index
+        while waiting:
+            ready = multiprocessing.connection.wait(list(waiting), max(deadline - time.monotonic(), 0.0))
+            if not ready:
+                break
+            for conn in ready:
+                index = waiting.pop(conn)  # type: ignore[call-overload]
+                outcomes[index] = _receive(conn, processes[index])
+                if outcomes[index][0] == "ok" and settled(outcomes[index][1]):
+                    return outcomes
+    finally:
+        for conn in waiting:
+            conn.close()
+        for process in processes:
+            _kill_group(process)
+    return outcomes
+
+
+def _receive(conn: multiprocessing.connection.Connection, process: multiprocessing.process.BaseProcess) -> Outcome:
+    try:
+        outcome: Outcome = conn.recv()
+    except EOFError:
+        outcome = ("crashed", f"died without answering (exit code {_exit_code(process)})")
+    conn.close()
+    return outcome
+
+
+def _kill_group(process: multiprocessing.process.BaseProcess) -> None:
+    """SIGKILL the child's whole process group, then reap the child (its pid cannot be reused before that)."""
+    assert process.pid is not None
+    with contextlib.suppress(ProcessLookupError):  # an empty group: the child and its children have all exited
+        os.killpg(process.pid, signal.SIGKILL)
+    process.join()

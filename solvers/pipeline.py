@@ -27,6 +27,7 @@ from reductions.partition_to_samples import PartitionToSamples
 from solvers.base import PARTITION_TARGETS, Limits, SolveResult, Status, get_backend, is_complete
 from solvers.child import ChildTimeout, run_in_child
 from solvers.incremental import IncrementalBackend
+from solvers.portfolio import PortfolioBackend
 from solvers.proofs import Checker, checked_drup_certificate, dimacs
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
 
@@ -56,6 +57,11 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
     _check_options(instance, options)
     clock = Clock(options.time_limit)
     backend = _backend(instance, options)
+    if isinstance(backend, PortfolioBackend):  # each member runs this function in its own process
+        left = options.model_copy(update={"time_limit": max(clock.left(), 0.01)})
+        answer = backend.race(instance, left, solve)
+        answer.stats["wall_s"] = round(clock.elapsed(), 4)
+        return answer
     if options.unique and not is_complete(backend):
         raise InvalidOptions(f"{options.backend!r} is a heuristic: it cannot prove uniqueness", "options.unique")
     encoder = _encoder(instance, options, backend.accepts)

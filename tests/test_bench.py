@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ from typer.testing import CliRunner
 
 from bench.report import SOLVED, par2, recovery_rates, smallest_factor, summary_rows, write_reports
 from bench.runner import Job, RunLimits, jobs_for, load_records, run_job, run_jobs
-from bench.suites import SUITES, build_instance, spec_id
+from bench.suites import SUITES, build_instance, build_lsa_instance, spec_id
 from latentsat.cli import app
+from problems.answers import SolveOptions
 
 SOLVERS = ["pysat", "gradient"]
 
@@ -140,3 +142,51 @@ def test_suites_and_solvers_that_are_not_installed_are_skipped_with_a_reason(tmp
     if not solver_config("fast").available():
         result = runner.invoke(app, ["bench", "--suite", "tiny", "--solvers", "fast", "--out", str(tmp_path)])
         assert result.exit_code == 0 and "skipped" in result.output and not load_records(tmp_path)
+
+
+def test_the_lsa_suite_covers_every_mode_at_several_d() -> None:
+    specs = SUITES["lsa"].specs()
+    assert {s["mode"] for s in specs} == {"exact-grid", "real", "best-fit"}
+    assert len({s["d"] for s in specs if s["mode"] == "exact-grid"}) >= 2
+    assert {s.get("variant") for s in specs} >= {"planted", "perturbed"}
+    planted = build_lsa_instance(specs[0])
+    assert planted == build_lsa_instance(specs[0]) and planted.mode == "exact-grid"  # rebuilt identically
+
+
+def test_lsa_jobs_go_only_to_backends_of_their_mode() -> None:
+    jobs = jobs_for("lsa", ["pysat", "cpsat", "structure", "varpro"], 5.0)
+    by_mode = {(job.instance["mode"], job.solver) for job in jobs}
+    assert ("exact-grid", "pysat") in by_mode and ("exact-grid", "structure") in by_mode
+    assert ("best-fit", "varpro") in by_mode and ("real", "structure") in by_mode
+    assert not {("best-fit", "pysat"), ("best-fit", "cpsat"), ("real", "cpsat"), ("exact-grid", "varpro")} & by_mode
+    assert all(job.instance["kind"] == "planted" for job in jobs_for("tiny", ["structure", "pysat"], 5.0))
+    assert {job.solver for job in jobs_for("tiny", ["structure", "pysat"], 5.0)} == {"pysat"}
+
+
+def test_lsa_runs_in_child_processes_verify_and_report(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["bench", "--suite", "lsa-tiny", "--solvers", "pysat,varpro", "--out", str(tmp_path), "--time-limit", "20"],
+    )
+    assert result.exit_code == 0, result.output
+    records = load_records(tmp_path)
+    assert len(records) == len(jobs_for("lsa-tiny", ["pysat", "varpro"], 20.0)) >= 3
+    for record in records:
+        assert record["status"] in SOLVED and record["verified"] is True, record
+        assert record["wall_s"] > 0 and record["cpu_s"] > 0 and record["peak_rss_mb"] > 10
+    assert {r["status"] for r in records if r["p_mode"] == "exact-grid"} == {"solved", "infeasible"}
+    assert {row["solver"]: row["solved"] for row in summary_rows(records)} == {"pysat": 2, "varpro": 1}
+    assert (tmp_path / "cactus.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_wrong_lsa_answer_does_not_verify() -> None:
+    from bench.worker import verified_lsa
+    from problems.lsa.answer import LsaAnswer
+    from solvers.lsa_pipeline import solve_lsa
+
+    instance = build_lsa_instance({"kind": "lsa", "mode": "exact-grid", "d": 2, "variant": "planted", "seed": 0})
+    answer = solve_lsa(instance, SolveOptions(backend="cpsat", time_limit=20))
+    assert verified_lsa(instance, answer) is True
+    wrong = answer.model_copy(update={"b": [str(Fraction(v) + 1) for v in answer.b]})
+    assert verified_lsa(instance, wrong) is False
+    assert verified_lsa(instance, LsaAnswer(status="unknown", mode="exact-grid")) is None

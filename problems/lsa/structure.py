@@ -62,6 +62,19 @@ class Radical:
         return cls({1: Fraction(value)})
 
     @classmethod
+    def parse(cls, text: str) -> Radical:
+        """The inverse of `str`: "p/q", or terms "c*sqrt(r)" joined by " + " (the wire form of exact values).
+
+        >>> Radical.parse("1/2 + -3*sqrt(5)") == Radical({1: Fraction(1, 2), 5: Fraction(-3)})
+        True
+        """
+        total = cls()
+        for term in text.split(" + "):
+            coeff, _, root = term.partition("*sqrt(")
+            total = total + cls({int(root.removesuffix(")")) if root else 1: Fraction(coeff)})
+        return total
+
+    @classmethod
     def sqrt_of(cls, value: Fraction) -> Radical:
         """√value for a rational value ≥ 0: √(p/q) = √(pq)/q."""
         if value < 0:

@@ -395,24 +395,26 @@ def _infeasibility_certificate(
 
 
 def _settle_uniqueness(instance: PartitionInstance, options: SolveOptions, answer: Answer, clock: Clock) -> None:
-    """Second solve with the blocking clause: UNSAT (with a checked proof) ⇒ `unique`."""
+    """Second solve with the blocking clause: UNSAT (with a checked proof) ⇒ `unique`; a model ⇒ `alternative`."""
     assert answer.classes is not None
     encoder = PartitionToCnf()
     cnf = encoder.forward(instance)
     blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
     claim = "a solution exists that differs from this one on the constrained tokens (up to relabelling)"
-    if not options.proof:
-        verdict = _solve_cnf(CNF(from_clauses=[*cnf.clauses, blocking]), options, clock, proof=False)
-        answer.stats["unique_check"] = verdict.status.value
-        if verdict.status is Status.UNSATISFIABLE:
-            answer.status = AnswerStatus.UNIQUE
-            answer.certificate = Certificate(kind="none", checked=False, claim=claim)
+    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, blocking]), options, clock, proof=options.proof)
+    answer.stats["unique_check"] = result.status.value
+    if result.status is Status.SATISFIABLE:
+        answer.alternative = _verified_rival(instance, encoder.backward(result.assignment))
+    if result.status is not Status.UNSATISFIABLE:
         return
-    certificate = _refute(instance, options, encoder, cnf, [blocking], claim, clock)
-    answer.stats["unique_check"] = (
-        "drup" if certificate.checked else "not refuted" if certificate.kind == "none" else "proof not checked in time"
-    )
-    if certificate.checked:
+    if not options.proof:
+        answer.status = AnswerStatus.UNIQUE
+        answer.certificate = Certificate(kind="none", checked=False, claim=claim)
+        return
+    if result.proof is None:  # a solver without proof logging: the claim stays unproven
+        return
+    certificate = _checked_certificate(instance, options, encoder, cnf, result.proof, [blocking], claim, clock)
+    if certificate.checked:  # a proof not checked in time leaves the answer `solved`
         answer.status = AnswerStatus.UNIQUE
         answer.certificate = certificate
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from problems.answers import Answer, AnswerStatus, SolveOptions
 from problems.errors import InvalidOptions, SolverFailed
 from problems.partition import PartitionInstance
-from solvers.base import PARTITION_TARGETS, Limits, SolveResult, Status, get_backend, is_complete
+from solvers.base import PARTITION_TARGETS, Limits, SolveResult, get_backend, is_complete
 from solvers.child import Outcome, race
 
 DEFAULT_MEMBERS = "fast,cpsat"
@@ -115,10 +115,10 @@ class PortfolioBackend:
 
 def settles(answer: Answer, unique: bool) -> bool:
     """Whether an answer ends the race. Asked for uniqueness, `solved` settles only once a second solution was
-    found (`unique_check` "satisfiable"); otherwise it may mean the proof ran out of time, and another member
+    found (the answer's `alternative`); otherwise it may mean the proof ran out of time, and another member
     may still prove `unique`."""
     if answer.status is AnswerStatus.SOLVED and unique:
-        return answer.stats.get("unique_check") == Status.SATISFIABLE.value
+        return answer.alternative is not None
     return answer.status in DECISIVE
 
 

@@ -44,6 +44,9 @@ def test_backend_agrees_with_brute_force(backend: str, instance: PartitionInstan
         assert_drup_accepts(answer.certificate)
     else:
         assert answer.status is AnswerStatus.SOLVED
+        assert answer.alternative is not None  # the witness: another enumerated solution
+        assert tuple(tuple(c) for c in answer.alternative) in truth.solutions
+        assert answer.alternative != answer.classes
 
 
 @pytest.mark.parametrize("backend", INSTALLED_BACKENDS)

@@ -213,7 +213,8 @@ def test_a_rival_one_move_away_settles_non_uniqueness_without_sat() -> None:
     assert answer.status is AnswerStatus.SOLVED
     assert answer.stats["unique_check"] == "one-move rival" and "rounds" not in answer.stats
     assert answer.alternative is not None and answer.classes is not None
-    moved = sum(a != b for alt, own in zip(answer.alternative, answer.classes, strict=True) for a, b in zip(alt, own))
+    pairs = zip(answer.alternative, answer.classes, strict=True)
+    moved = sum(a != b for alt, own in pairs for a, b in zip(alt, own, strict=True))
     assert moved == 1
     assert check_answer(instance, answer).ok
 

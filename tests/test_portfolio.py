@@ -126,9 +126,9 @@ def test_the_time_limit_yields_unknown() -> None:
 
 
 def test_uniqueness_asked_of_an_unsettled_solved_waits_for_the_others() -> None:
-    solved = Answer(status=AnswerStatus.SOLVED, classes=[[0]], stats={"unique_check": "unknown"})
+    solved = Answer(status=AnswerStatus.SOLVED, classes=[[0, 0]], stats={"unique_check": "unknown"})
     assert not settles(solved, unique=True) and settles(solved, unique=False)
-    solved.stats["unique_check"] = "satisfiable"  # a second solution was found: not unique, settled
+    solved.alternative = [[0, 1]]  # a second solution was found: not unique, settled
     assert settles(solved, unique=True)
     assert not settles(Answer(status=AnswerStatus.UNKNOWN), unique=False)
 

@@ -105,8 +105,8 @@ register(
 register(
     Suite(
         "t4",
-        "T4: recovery against c at N=1000, I=K=3, V=2, c ∈ {2,4,8,16,32}, 10 seeds",
-        lambda: planted_grid([3], [3], [2], [1000], [2, 4, 8, 16, 32], seeds=10),
+        "T4: recovery against c at N=1000, I=K=3, V=2, c ∈ {2,3,4,5,6,8,16,32}, 10 seeds",
+        lambda: planted_grid([3], [3], [2], [1000], [2, 3, 4, 5, 6, 8, 16, 32], seeds=10),
     )
 )
 register(

@@ -20,6 +20,7 @@ STALL_SWEEPS = 4
 MAX_SWEEPS = 60
 MAX_RESTARTS = 64  # on an infeasible instance the search can only give up: bound it by effort, not just time
 MEAN_FIELD_STEPS = 40
+MEAN_FIELD_MAX_SAMPLES = 40_000  # a random subset this large is plenty for a guess, and keeps a step fast
 MEAN_FIELD_MAX_WORK = 50_000_000  # samples × cells per step; beyond that, random starts only
 DAMPING = 0.5  # share of the old memberships kept per step (undamped updates oscillate)
 PRIOR_COUNT = 0.5  # pseudo-count per (cell, label) in the table estimate
@@ -38,12 +39,13 @@ def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> 
     deadline = time.perf_counter() + seconds
     best: list[np.ndarray] = [np.zeros(size, dtype=np.int64) for size in instance.sizes]
     best_violated = _violated(instance, best)
-    use_mean_field = instance.n_samples * int(np.prod(instance.budgets)) <= MEAN_FIELD_MAX_WORK
+    work = min(instance.n_samples, MEAN_FIELD_MAX_SAMPLES) * int(np.prod(instance.budgets))
+    use_mean_field = work <= MEAN_FIELD_MAX_WORK
     for _ in range(MAX_RESTARTS):
         if not best_violated or time.perf_counter() >= deadline:
             break
         if use_mean_field:
-            classes = mean_field_classes(instance, rng, MEAN_FIELD_STEPS)
+            classes = mean_field_classes(instance, rng, MEAN_FIELD_STEPS, deadline)
         else:
             classes = [rng.integers(0, k, size=n) for n, k in zip(instance.sizes, instance.budgets, strict=True)]
         violated = _descend(instance, classes, rng, deadline)
@@ -102,8 +104,13 @@ def _best_moves(
     return (score + rng.random(score.shape) * 1e-3).argmax(axis=1)
 
 
-def mean_field_classes(instance: PartitionInstance, rng: np.random.Generator, steps: int) -> list[np.ndarray]:
+def mean_field_classes(
+    instance: PartitionInstance, rng: np.random.Generator, steps: int, deadline: float = np.inf
+) -> list[np.ndarray]:
     """Hard classes from annealed mean-field EM on "label = g(classes)" with g estimated as frequencies per cell.
+
+    Runs on a random subset of at most MEAN_FIELD_MAX_SAMPLES samples (a guess needs the structure, not every
+    sample), and stops early at `deadline`.
 
     >>> from problems.generate import planted_partition
     >>> instance, truth = planted_partition(3, 200, 3, 2, factor=4, seed=0)
@@ -111,33 +118,39 @@ def mean_field_classes(instance: PartitionInstance, rng: np.random.Generator, st
     >>> [len(c) for c in classes]
     [200, 200, 200]
     """
+    rows = np.arange(instance.n_samples)
+    if instance.n_samples > MEAN_FIELD_MAX_SAMPLES:
+        rows = rng.choice(instance.n_samples, MEAN_FIELD_MAX_SAMPLES, replace=False)
+    tokens, labels = instance.tokens[rows], instance.label_ids[rows]
     shapes = zip(instance.sizes, instance.budgets, strict=True)
     memberships = [rng.dirichlet(np.full(k, 5.0), size=n) for n, k in shapes]  # near uniform, symmetry broken
     for step in range(steps):
-        per_sample = [memberships[i][instance.tokens[:, i]] for i in range(instance.n_groups)]
-        log_likelihood = _cell_log_likelihood(instance, per_sample)
+        if time.perf_counter() > deadline:
+            break
+        per_sample = [memberships[i][tokens[:, i]] for i in range(instance.n_groups)]
+        log_likelihood = _cell_log_likelihood(instance, labels, per_sample)
         sharpness = min(1.0, 0.2 + step / (0.6 * steps))  # anneal: soft early, committed late
         for group in range(instance.n_groups):
             expected = _expected_log_likelihood(log_likelihood, per_sample, group)
             score = np.zeros((instance.sizes[group], instance.budgets[group]))
-            np.add.at(score, instance.tokens[:, group], expected)
+            np.add.at(score, tokens[:, group], expected)
             fresh = np.exp(sharpness * (score - score.max(axis=1, keepdims=True)))
             fresh /= fresh.sum(axis=1, keepdims=True)
             memberships[group] = DAMPING * memberships[group] + (1 - DAMPING) * fresh
-            per_sample[group] = memberships[group][instance.tokens[:, group]]
+            per_sample[group] = memberships[group][tokens[:, group]]
     return [m.argmax(axis=1) for m in memberships]
 
 
-def _cell_log_likelihood(instance: PartitionInstance, per_sample: list[np.ndarray]) -> np.ndarray:
+def _cell_log_likelihood(instance: PartitionInstance, labels: np.ndarray, per_sample: list[np.ndarray]) -> np.ndarray:
     """log P(sample's label | cell) for every sample and cell, shape (n, K_1, ..., K_I), from soft counts."""
     weights = per_sample[0]
     for soft in per_sample[1:]:
         weights = (weights[:, :, None] * soft[:, None, :]).reshape(len(weights), -1)
-    one_hot = np.zeros((instance.n_samples, instance.n_labels))
-    one_hot[np.arange(instance.n_samples), instance.label_ids] = 1.0
+    one_hot = np.zeros((len(labels), instance.n_labels))
+    one_hot[np.arange(len(labels)), labels] = 1.0
     counts = weights.T @ one_hot + PRIOR_COUNT  # (cells, labels)
     log_frequency = np.log(counts / counts.sum(axis=1, keepdims=True))
-    return log_frequency[:, instance.label_ids].T.reshape(instance.n_samples, *instance.budgets)
+    return log_frequency[:, labels].T.reshape(len(labels), *instance.budgets)
 
 
 def _expected_log_likelihood(log_likelihood: np.ndarray, per_sample: list[np.ndarray], group: int) -> np.ndarray:

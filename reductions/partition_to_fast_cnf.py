@@ -26,11 +26,11 @@ class PartitionToImpliedCnf(PartitionToCnf):
     """
 
     name: ClassVar[str] = "partition->cnf+implied"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
 
     def forward(self, instance: PartitionInstance) -> CNF:
         cnf = super().forward(instance)
-        if instance.max_violations == 0 and instance.n_groups > 1:
+        if instance.max_violations == 0 and instance.n_groups > 1 and _sample_pairs(instance) <= MAX_SAMPLE_PAIRS:
             # appended in bulk: CNF.append/extend inspect every clause, which dominates at millions of clauses
             cnf.clauses.extend(self._difference_clauses())
             cnf.nv = max(cnf.nv, self.pool.top)
@@ -93,6 +93,20 @@ class PartitionToImpliedCnf(PartitionToCnf):
         return out
 
 
+MAX_SAMPLE_PAIRS = 2_000_000  # beyond this many pairs sharing a token, the implied clauses would not fit memory
+
+
+def _sample_pairs(instance: PartitionInstance) -> int:
+    """Pairs of samples that share a token, Σ_i Σ_t deg_i(t)² / 2: the work (and memory) of the implied clauses.
+
+    The encoding is the direct CNF alone above MAX_SAMPLE_PAIRS; the rule depends on the instance only, so
+    `check` regenerates the same CNF.
+    """
+    return sum(
+        int((np.bincount(instance.tokens[:, i]).astype(np.int64) ** 2).sum()) // 2 for i in range(instance.n_groups)
+    )
+
+
 def _label_conflicts_sharing(rows: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
     """All pairs of distinct sample rows with the same token in `group` and different labels."""
     ordered = rows[np.argsort(rows[:, group], kind="stable")]
@@ -132,7 +146,7 @@ class PartitionToFastCnf:
     """
 
     name: ClassVar[str] = "partition->cnf+implied∘partition->quotient"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
 
     def __init__(self) -> None:
         self.quotient = PartitionToQuotient()

@@ -262,3 +262,15 @@ def test_large_instances_encode_and_refute_in_a_child_killed_at_the_deadline(
     assert answer.status.value == expected
     assert check_answer(instance, answer).ok
     assert answer.stats["wall_s"] < limit + 2
+
+
+def test_above_the_pair_budget_the_implied_clauses_are_left_out_and_certificates_still_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    instance, _ = planted_partition(3, 20, 3, 2, factor=6, seed=0)
+    with_implied = len(PartitionToImpliedCnf().forward(instance).clauses)
+    monkeypatch.setattr("reductions.partition_to_fast_cnf.MAX_SAMPLE_PAIRS", 0)
+    assert len(PartitionToImpliedCnf().forward(instance).clauses) < with_implied
+    answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=30))
+    assert answer.status is AnswerStatus.UNIQUE
+    assert check_answer(instance, answer).ok  # `check` regenerates under the same budget

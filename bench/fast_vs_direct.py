@@ -64,22 +64,28 @@ def run_in_child(func: Any, args: tuple[Any, ...], seconds: float) -> Any:
     return payload
 
 
-def run_one(instance: PartitionInstance, truth: list[list[int]], backend: str, limit: float) -> dict[str, Any]:
+def run_one(
+    instance: PartitionInstance, truth: list[list[int]], backend: str, limit: float, unique: bool = True
+) -> dict[str, Any]:
     """One solve in a child process; status 'timeout' if even the margin ran out."""
     start = time.perf_counter()
+    args = (instance, truth, backend, limit, unique)
     try:
-        row: dict[str, Any] = run_in_child(_solve_and_summarise, (instance, truth, backend, limit), limit + MARGIN_S)
+        row: dict[str, Any] = run_in_child(_solve_and_summarise, args, limit + MARGIN_S)
     except ChildTimeout:
         row = {"status": "timeout"}
     except ChildCrashed as exc:
         row = {"status": "crashed", "error": str(exc)}
-    row.update(backend=backend, limit_s=limit, outer_wall_s=round(time.perf_counter() - start, 3))
+    label = backend if unique else f"{backend} (no --unique)"
+    row.update(backend=label, limit_s=limit, outer_wall_s=round(time.perf_counter() - start, 3))
     return row
 
 
-def _solve_and_summarise(instance: PartitionInstance, truth: list[list[int]], backend: str, limit: float) -> dict:
+def _solve_and_summarise(
+    instance: PartitionInstance, truth: list[list[int]], backend: str, limit: float, unique: bool
+) -> dict:
     start = time.perf_counter()
-    answer = solve(instance, SolveOptions(backend=backend, unique=True, time_limit=limit))
+    answer = solve(instance, SolveOptions(backend=backend, unique=unique, time_limit=limit))
     wall = time.perf_counter() - start
     check_s = answer.certificate.check_s if answer.certificate and answer.certificate.check_s else 0.0
     return {
@@ -89,8 +95,16 @@ def _solve_and_summarise(instance: PartitionInstance, truth: list[list[int]], ba
         "solve_s": round(wall - check_s, 3),
         "checker": answer.certificate.checker if answer.certificate else None,
         "recovered": answer.classes == truth if answer.classes is not None else False,
+        "settled": _settled(answer, unique),
         "clauses": answer.stats.get("clauses"),
     }
+
+
+def _settled(answer: Any, unique: bool) -> bool:
+    """The question asked was answered: with --unique, `unique`, `infeasible`, or `solved` with a rival found."""
+    if answer.status in (AnswerStatus.UNIQUE, AnswerStatus.INFEASIBLE):
+        return True
+    return answer.status is AnswerStatus.SOLVED and (not unique or answer.alternative is not None)
 
 
 def planted(size: int, factor: float, seed: int, labels: int | str = 2) -> tuple[PartitionInstance, list[list[int]]]:
@@ -101,8 +115,11 @@ def planted(size: int, factor: float, seed: int, labels: int | str = 2) -> tuple
 def part_t1(args: argparse.Namespace, out: list[dict]) -> None:
     for seed in args.seeds:
         instance, truth = planted(1000, 4, seed)
-        for backend, limit in (("fast", args.fast_timeout), ("pysat", args.direct_timeout)):
-            out.append({"part": "T1", "N": 1000, "c": 4, "seed": seed, **run_one(instance, truth, backend, limit)})
+        fast, direct = args.fast_timeout, args.direct_timeout
+        runs = (("fast", fast, False), ("fast", fast, True), ("pysat", direct, True))
+        for backend, limit, unique in runs:
+            row = run_one(instance, truth, backend, limit, unique)
+            out.append({"part": "T1", "N": 1000, "c": 4, "seed": seed, **row})
             print(json.dumps(out[-1]), flush=True)
 
 
@@ -157,13 +174,13 @@ def _t3_in_child(path: Path) -> dict[str, Any]:
 
 def summarise(rows: list[dict]) -> str:
     lines = [
-        "| part | N | seed | backend | status | wall s | check s | recovered |",
-        "|---|---|---|---|---|---|---|---|",
+        "| part | N | seed | backend | status | settled | wall s | check s | recovered |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['part']} | {r['N']} | {r['seed']} | {r['backend']} | {r['status']} | {r.get('wall_s', '-')} | "
-            f"{r.get('check_s', '-')} | {r.get('recovered', '-')} |"
+            f"| {r['part']} | {r['N']} | {r['seed']} | {r['backend']} | {r['status']} | {r.get('settled', '-')} | "
+            f"{r.get('wall_s', '-')} | {r.get('check_s', '-')} | {r.get('recovered', '-')} |"
         )
     lines.append("")
     lines.extend(_speedups(rows))
@@ -178,7 +195,7 @@ def _speedups(rows: list[dict]) -> list[str]:
             times = {}
             for backend in ("fast", "pysat"):
                 mine = [r for r in rows if r["part"] == part and r["N"] == size and r["backend"] == backend]
-                finished = [r["wall_s"] for r in mine if r["status"] in (AnswerStatus.UNIQUE, AnswerStatus.SOLVED)]
+                finished = [r["wall_s"] for r in mine if r.get("settled")]
                 times[backend] = statistics.median(finished) if len(finished) == len(mine) and mine else None
             ratio = f"{times['pysat'] / times['fast']:.1f}x" if times["fast"] and times["pysat"] else "n/a"
             out.append(

@@ -158,7 +158,7 @@ def _certify_guess(
         answer.stats["unique_check"] = "one-move rival"
         return answer
     assert answer.classes is not None
-    result = _refute_rivals(instance, options, encoder, backend, answer.classes, guess, clock)
+    result = _refute_rivals(RivalSearch(instance, encoder, backend, answer.classes, guess), options, clock)
     answer.stats.update(solve_s=round(result.wall_s, 4), backend_status=result.status.value)
     answer.stats.update({k: v for k, v in result.stats.items() if k != "solver"})
     if result.status is Status.SATISFIABLE:
@@ -170,47 +170,41 @@ def _certify_guess(
 IN_PROCESS_MAX_CLAUSES = 100_000  # direct-CNF size (samples × cells) below which encoding is not worth a fork
 
 
-def _refute_rivals(
-    instance: PartitionInstance,
-    options: SolveOptions,
-    encoder: PartitionToFastCnf,
-    backend: IncrementalBackend,
-    classes: list[list[int]],
-    guess: list[np.ndarray],
-    clock: Clock,
-) -> SolveResult:
+@dataclass(frozen=True)
+class RivalSearch:
+    """What refuting every rival of a verified partition needs: the CNF's encoder and backend, and the guess."""
+
+    instance: PartitionInstance
+    encoder: PartitionToFastCnf
+    backend: IncrementalBackend
+    classes: list[list[int]]  # canonical, verified
+    guess: list[np.ndarray]  # the same partition as found, for phases
+
+
+def _refute_rivals(search: RivalSearch, options: SolveOptions, clock: Clock) -> SolveResult:
     """Encode, add the blocking clause of `classes`, solve. On a large instance the encoding alone can outlast
     the time limit, so encoding and solving run in one child killed at the deadline; the CNF is then rebuilt
     here (the encoding is deterministic) only when a certificate or a model needs its variables."""
     limits = _limits(options, clock, proof=options.proof)
-    args = (instance, encoder, backend, classes, guess, limits)
-    if instance.n_samples * int(np.prod(instance.budgets)) <= IN_PROCESS_MAX_CLAUSES:
-        return _encode_and_solve(*args, in_process=None)
+    if search.instance.n_samples * int(np.prod(search.instance.budgets)) <= IN_PROCESS_MAX_CLAUSES:
+        return _encode_and_solve(search, limits, in_process=None)
     try:
-        result: SolveResult = run_in_child(_encode_and_solve, (*args, True), clock.left())
+        result: SolveResult = run_in_child(_encode_and_solve, (search, limits, True), clock.left())
     except ChildTimeout:
         return SolveResult(Status.UNKNOWN, wall_s=limits.seconds, stats={"reason": "time limit"})
     if result.status in (Status.SATISFIABLE, Status.UNSATISFIABLE):
-        encoder.encode()
+        search.encoder.encode()
     return result
 
 
-def _encode_and_solve(
-    instance: PartitionInstance,
-    encoder: PartitionToFastCnf,
-    backend: IncrementalBackend,
-    classes: list[list[int]],
-    guess: list[np.ndarray],
-    limits: Limits,
-    in_process: bool | None,
-) -> SolveResult:
+def _encode_and_solve(search: RivalSearch, limits: Limits, in_process: bool | None) -> SolveResult:
     start = time.perf_counter()
-    target = encoder.encode()
-    blocking = encoder.blocking_clause(PartitionSolution(classes, {}))
+    target = search.encoder.encode()
+    blocking = search.encoder.blocking_clause(PartitionSolution(search.classes, {}))
     encode_s = time.perf_counter() - start
     limits = replace(limits, seconds=max(0.0, limits.seconds - encode_s))
-    phases = _phases(instance, encoder, guess)
-    result = backend.solve(target, limits, phases=phases, extra=[blocking], in_process=in_process)
+    phases = _phases(search.instance, search.encoder, search.guess)
+    result = search.backend.solve(target, limits, phases=phases, extra=[blocking], in_process=in_process)
     result.stats.update(encode_s=round(encode_s, 4), variables=target.nv, clauses=len(target.clauses))
     return result
 

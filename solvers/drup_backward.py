@@ -32,10 +32,12 @@ MAX_VARIABLE = 1 << 24
 
 @dataclass
 class BackwardResult:
-    """The verdict, and the added lemmas (indices into the proof's additions, ascending) that the refutation used."""
+    """The verdict; the added lemmas (indices into the proof's additions, ascending) and the formula clauses
+    (indices into the formula) that the refutation used."""
 
     valid: bool
     core: list[int] = field(default_factory=list)
+    formula_core: list[int] = field(default_factory=list)
     reason: str = ""
 
 
@@ -215,7 +217,9 @@ def check_backward(formula: Sequence[Sequence[int]], steps: Sequence[tuple[bool,
     for clause in formula:
         conflict = engine.add(engine.new_clause(clause))
         if conflict >= 0:
-            return BackwardResult(True, reason="the formula is refuted by unit propagation")
+            engine.mark_conflict(conflict)
+            formula_core = [cid for cid, used in enumerate(engine.needed) if used]
+            return BackwardResult(True, formula_core=formula_core, reason="the formula is refuted by unit propagation")
     forward = _forward(engine, steps)
     if isinstance(forward, str):
         return BackwardResult(False, reason=forward)
@@ -276,4 +280,4 @@ def _backward(engine: _Propagator, n_formula: int, events: list[_Event], conflic
         if needed[cid] and not engine.is_rup(cid):
             return BackwardResult(False, reason=f"lemma {cid - n_formula + 1} is not RUP: {engine.clauses[cid]}")
     core = [cid - n_formula for cid in range(n_formula, len(engine.clauses)) if needed[cid]]
-    return BackwardResult(True, core)
+    return BackwardResult(True, core, [cid for cid in range(n_formula) if needed[cid]])

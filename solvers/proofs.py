@@ -180,11 +180,14 @@ def _is_rup(propagator: Any, lemma: list[int]) -> bool:
     return not no_conflict
 
 
-def check_steps_with_rup(formula: list[list[int]], steps: list[tuple[bool, list[int]]]) -> bool:
+def check_steps_with_rup(
+    formula: list[list[int]], steps: list[tuple[bool, list[int]]], rebuild_after: int | None = None
+) -> bool:
     """`check_with_rup` honouring the proof's deletions, which keeps propagation fast on long proofs.
 
-    MiniSat cannot delete a clause, so once the deleted clauses outnumber the live ones, the propagator is rebuilt
-    from the live clauses. A rebuild forgets the top-level literals whose reason clause was deleted; should that
+    MiniSat cannot delete a clause, so once the deleted clauses outnumber the live ones (and
+    `REBUILD_AFTER_DELETIONS`), or number `rebuild_after` when given, the propagator is rebuilt from the live
+    clauses. A rebuild forgets the top-level literals whose reason clause was deleted; should that
     ever make a step fail, the proof is checked again with every clause kept, so no valid proof is lost.
     """
     from pysat.solvers import Solver
@@ -207,7 +210,7 @@ def check_steps_with_rup(formula: list[list[int]], steps: list[tuple[bool, list[
                 return deleted > 0 and check_with_rup(formula, [lemma for is_del, lemma in steps if not is_del])
             propagator.add_clause(lits)
             live[key] = live.get(key, 0) + 1
-            if deleted > max(REBUILD_AFTER_DELETIONS, len(live)):
+            if deleted >= (rebuild_after or max(REBUILD_AFTER_DELETIONS, len(live)) + 1):
                 propagator.delete()
                 propagator = Solver(name="minisat22", bootstrap_with=[list(clause) for clause in live])
                 deleted = 0

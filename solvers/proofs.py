@@ -192,44 +192,58 @@ def check_steps_with_rup(
     """
     from pysat.solvers import Solver
 
-    live: dict[tuple[int, ...], int] = {}
-    for clause in formula:
-        key = tuple(sorted(set(clause)))
-        live[key] = live.get(key, 0) + 1
-    deleted = 0
+    live: dict[tuple[int, ...], int] | None = None  # clauses by sorted literals; counted only once a rebuild is due
+    counted = 0  # steps[:counted] are counted in `live`
+    n_live, deletions, rebuilt = len(formula), 0, False
     propagator = Solver(name="minisat22", bootstrap_with=formula)
     try:
-        for deletion, lits in steps:
-            key = tuple(sorted(set(lits)))
+        for index, (deletion, lits) in enumerate(steps):
             if deletion:
-                deleted += _forget(live, key)
+                n_live, deletions = n_live - 1, deletions + 1
                 continue
             if not lits:
                 break
             if not _is_rup(propagator, lits):
-                return deleted > 0 and check_with_rup(formula, [lemma for is_del, lemma in steps if not is_del])
+                return rebuilt and check_with_rup(formula, [lemma for is_del, lemma in steps if not is_del])
             propagator.add_clause(lits)
-            live[key] = live.get(key, 0) + 1
-            if deleted >= (rebuild_after or max(REBUILD_AFTER_DELETIONS, len(live)) + 1):
+            n_live += 1
+            if deletions >= (rebuild_after or max(REBUILD_AFTER_DELETIONS, n_live) + 1):
+                live = _count_live(live, formula, steps[counted : index + 1])
+                counted, deletions, rebuilt = index + 1, 0, True
                 propagator.delete()
                 propagator = Solver(name="minisat22", bootstrap_with=[list(clause) for clause in live])
-                deleted = 0
         valid = not propagator.propagate(assumptions=[])[0]
-        return valid or (deleted > 0 and check_with_rup(formula, [lemma for is_del, lemma in steps if not is_del]))
+        return valid or (rebuilt and check_with_rup(formula, [lemma for is_del, lemma in steps if not is_del]))
     finally:
         propagator.delete()
 
 
-def _forget(live: dict[tuple[int, ...], int], key: tuple[int, ...]) -> int:
-    """Drop one copy of a clause from `live` (units are kept: their literal must stay); returns 1 if dropped."""
+def _count_live(
+    live: dict[tuple[int, ...], int] | None, formula: list[list[int]], steps: list[tuple[bool, list[int]]]
+) -> dict[tuple[int, ...], int]:
+    """`live` (the formula's clauses when None) after `steps`: additions counted, deletions uncounted."""
+    if live is None:
+        live = {}
+        for clause in formula:
+            key = tuple(sorted(set(clause)))
+            live[key] = live.get(key, 0) + 1
+    for deletion, lits in steps:
+        key = tuple(sorted(set(lits)))
+        if deletion:
+            _forget(live, key)
+        else:
+            live[key] = live.get(key, 0) + 1
+    return live
+
+
+def _forget(live: dict[tuple[int, ...], int], key: tuple[int, ...]) -> None:
+    """Drop one copy of a clause from `live`; units are kept (their literal must stay assigned)."""
     copies = live.get(key, 0)
-    if not copies or len(key) <= 1:
-        return 0
-    if copies == 1:
-        del live[key]
-    else:
-        live[key] = copies - 1
-    return 1
+    if copies and len(key) > 1:
+        if copies == 1:
+            del live[key]
+        else:
+            live[key] = copies - 1
 
 
 def check_with_backward(formula: list[list[int]], steps: list[tuple[bool, list[int]]]) -> bool:

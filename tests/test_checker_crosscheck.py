@@ -9,20 +9,25 @@ whose wrong lemma is unused, but drup must then accept the lemmas it did use. Bo
 from __future__ import annotations
 
 import functools
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from pysat.solvers import Solver
+from typer.testing import CliRunner
 
 import solvers.proofs as proofs
 from bench.checkers import pigeonhole_cnf, random_3sat_cnf, solver_proof
+from latentsat.cli import app
+from problems.answers import AnswerStatus, SolveOptions
 from problems.generate import planted_partition
 from problems.partition import PartitionInstance
 from reductions.partition_to_cnf import PartitionToCnf
 from solvers.drup_backward import check_backward
-from solvers.pipeline import canonicalise
+from solvers.pipeline import canonicalise, solve
 from solvers.proofs import (
     Checker,
     check_proof,
@@ -206,3 +211,17 @@ def test_check_proof_runs_each_checker_on_texts(checker: Checker) -> None:
     assert check_proof(dimacs(proof.formula), text, checker) == (True, checker)
     assert check_proof(dimacs(proof.formula[1:]), text, checker)[0] is False
     assert check_proof(dimacs(proof.formula), "1 2 x 0\n", checker)[0] is False
+
+
+def test_the_backward_checker_is_an_option_of_solve_and_of_latentsat_check(tmp_path: Path) -> None:
+    from tests.test_certificates import infeasible_instance
+
+    instance = infeasible_instance()
+    answer = solve(instance, SolveOptions(checker="backward"))
+    assert answer.status is AnswerStatus.INFEASIBLE
+    assert answer.certificate is not None and answer.certificate.checked and answer.certificate.checker == "backward"
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(json.dumps({"instance": instance.to_json_dict(), "answer": answer.model_dump(mode="json")}))
+    checked = CliRunner().invoke(app, ["check", str(bundle), "--checker", "backward"])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["ok"] is True and json.loads(checked.stdout)["checker"] == "backward"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, event, given
+from hypothesis import strategies as st
 from pysat.solvers import Solver
 from typer.testing import CliRunner
 
@@ -225,3 +227,57 @@ def test_the_backward_checker_is_an_option_of_solve_and_of_latentsat_check(tmp_p
     checked = CliRunner().invoke(app, ["check", str(bundle), "--checker", "backward"])
     assert checked.exit_code == 0, checked.output
     assert json.loads(checked.stdout)["ok"] is True and json.loads(checked.stdout)["checker"] == "backward"
+
+
+def mutate(formula: list[list[int]], steps: Steps, data: st.DataObject) -> tuple[list[list[int]], Steps]:
+    """A few random edits: a step removed, a literal flipped, a clause inserted or turned into a deletion, a
+    formula clause dropped."""
+    formula, steps = list(formula), list(steps)
+    n_vars = max(abs(lit) for clause in formula for lit in clause)
+    for _ in range(data.draw(st.integers(1, 4))):
+        edit = data.draw(st.sampled_from(["remove", "flip", "insert", "to deletion", "drop"]))
+        if edit == "drop":
+            formula.pop(data.draw(st.integers(0, len(formula) - 1)))
+            continue
+        if edit == "insert":
+            lits = data.draw(
+                st.lists(st.integers(1, n_vars).map(lambda v: v * data.draw(st.sampled_from([1, -1]))), max_size=3)
+            )
+            steps.insert(data.draw(st.integers(0, len(steps))), (False, lits))
+            continue
+        if not steps:
+            continue
+        at = data.draw(st.integers(0, len(steps) - 1))
+        deletion, lits = steps[at]
+        if edit == "remove":
+            steps.pop(at)
+        elif edit == "to deletion":
+            steps[at] = (True, lits)
+        elif lits:
+            flip = data.draw(st.integers(0, len(lits) - 1))
+            steps[at] = (deletion, [*lits[:flip], -lits[flip], *lits[flip + 1 :]])
+    return formula, steps
+
+
+@functools.cache
+def small_solver_proof(seed: int) -> tuple[list[list[int]], Steps] | None:
+    formula = random_3sat_cnf(14, 5.5, seed)
+    solved = solver_proof(formula)
+    return None if solved is None else (formula, parse_drup_steps(proof_text(solved[0])))
+
+
+@given(seed=st.integers(0, 30), data=st.data())
+def test_mutated_solver_proofs_never_fool_our_checkers(seed: int, data: st.DataObject) -> None:
+    """Whatever ours accept after random edits, the formula is unsatisfiable and drup agrees (on the core)."""
+    proof = small_solver_proof(seed)
+    assume(proof is not None)
+    formula, steps = mutate(*proof, data)
+    lemmas = [clause for deletion, clause in steps if not deletion]
+    if check_steps_with_rup(formula, steps):
+        assert check_with_drup(formula, lemmas)
+    backward = check_backward(formula, steps)
+    event(f"backward {'accepts' if backward.valid else 'rejects'}, core of {min(len(backward.core), 3)}+")
+    if backward.valid:
+        with Solver(name="minisat22", bootstrap_with=formula) as solver:
+            assert solver.solve() is False
+        assert check_with_drup(formula, [lemmas[i] for i in backward.core])

@@ -7,6 +7,10 @@ parsing the texts, as `check_proof` does. Timings depend on the machine's load: 
     python -m bench.checkers                       # the default proofs (a few minutes)
     python -m bench.checkers --proofs php7,uniq50 --checkers rup,backward
     python -m bench.checkers --limit 120           # a checker still running after 120 s is reported as "> 120"
+    python -m bench.checkers --proofs php8,php9 --checkers rup,rup-keep   # what honouring deletions buys
+
+`rup-keep` is the forward RUP checker with every deleted clause kept (`check_with_rup`, as before deletions were
+honoured); it is here for comparison only.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import argparse
 import random
 import time
 
-from solvers.proofs import Checker, check_proof, dimacs, proof_text
+from solvers.proofs import Checker, check_proof, check_with_rup, dimacs, parse_dimacs, parse_drup, proof_text
+
+KEEP_DELETED = "rup-keep"
 
 DEFAULT_PROOFS = "php6,rand3-150,uniq50c8,php7,rand3-200,uniq50c4,php8,uniq100c8,php9"
 
@@ -78,7 +84,7 @@ def named_cnf(name: str) -> list[list[int]] | None:
     raise ValueError(f"unknown proof family {name!r}")
 
 
-def timed_check(cnf_text: str, proof: str, checker: Checker, limit: float) -> str:
+def timed_check(cnf_text: str, proof: str, checker: Checker | str, limit: float) -> str:
     """Seconds for `check_proof` (timed inside a child killed at `limit`), flagged when it does not accept."""
     from solvers.child import ChildTimeout, run_in_child
 
@@ -98,9 +104,12 @@ def _load_checkers() -> None:
     import solvers.drup_backward  # noqa: F401
 
 
-def _check_timed(cnf_text: str, proof: str, checker: Checker) -> tuple[bool, float]:
+def _check_timed(cnf_text: str, proof: str, checker: Checker | str) -> tuple[bool, float]:
     start = time.perf_counter()
-    valid, _ = check_proof(cnf_text, proof, checker)
+    if checker == KEEP_DELETED:
+        valid = check_with_rup(parse_dimacs(cnf_text), parse_drup(proof))
+    else:
+        valid, _ = check_proof(cnf_text, proof, Checker(checker))
     return valid, time.perf_counter() - start
 
 
@@ -113,10 +122,12 @@ def ratio(check: str, solve_s: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--proofs", default=DEFAULT_PROOFS, help=f"comma-separated families (default {DEFAULT_PROOFS})")
-    parser.add_argument("--checkers", default="drup,rup,backward", help="comma-separated, of drup, rup, backward")
+    parser.add_argument(
+        "--checkers", default="drup,rup,backward", help=f"comma-separated, of drup, rup, backward, {KEEP_DELETED}"
+    )
     parser.add_argument("--limit", type=float, default=300.0, help="seconds per check before it is cut short")
     args = parser.parse_args()
-    checkers = [Checker(name) for name in args.checkers.split(",")]
+    checkers = [name if name == KEEP_DELETED else Checker(name) for name in args.checkers.split(",")]
     _load_checkers()
 
     columns = ["proof", "clauses", "lemmas", "proof_kb", "solve_s"]
@@ -127,7 +138,7 @@ def main() -> None:
         print(_row(name, checkers, args.limit), flush=True)
 
 
-def _row(name: str, checkers: list[Checker], limit: float) -> str:
+def _row(name: str, checkers: list[Checker | str], limit: float) -> str:
     clauses = named_cnf(name)
     solved = solver_proof(clauses) if clauses is not None else None
     if clauses is None or solved is None:
@@ -137,7 +148,7 @@ def _row(name: str, checkers: list[Checker], limit: float) -> str:
 
 
 def _cells(
-    name: str, clauses: list[list[int]], lines: list[str], solve_s: float, checkers: list[Checker], limit: float
+    name: str, clauses: list[list[int]], lines: list[str], solve_s: float, checkers: list[Checker | str], limit: float
 ) -> list[str]:
     cnf_text, proof = dimacs(clauses), proof_text(lines)
     lemmas = sum(not line.startswith("d") for line in lines)

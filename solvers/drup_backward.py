@@ -46,20 +46,22 @@ class _Propagator:
 
     Literal-indexed lists have 2n+1 entries and are indexed by the signed literal itself: Python's negative
     indices put -v at position 2n+1-v, distinct from every positive literal. `value[lit]` is 1 (true), -1 (false)
-    or 0; the first two literals of a watched clause are its watches.
+    or 0; the first two literals of a watched clause are its watches. Binary clauses have no watches to move:
+    `binaries[lit]` maps each binary clause (lit ∨ other) to `other`, the literal it implies once lit is false.
     """
 
     def __init__(self, n_vars: int) -> None:
         size = 2 * n_vars + 1
         self.value = [0] * size
         self.watches: list[list[int]] = [[] for _ in range(size)]
+        self.binaries: list[dict[int, int]] = [{} for _ in range(size)]
         self.reason = [-1] * (n_vars + 1)  # clause id that propagated the variable, -1 for none
         self.position = [0] * (n_vars + 1)  # index on the trail
         self.analysed = bytearray(n_vars + 1)  # variable whose reasons are already marked
         self.trail: list[int] = []
         self.clauses: list[list[int]] = []
         self.needed = bytearray()
-        self.watched = bytearray()  # 1 while the clause sits in two watch lists
+        self.watched = bytearray()  # 1 while the clause sits in two watch lists (or two binary maps)
 
     def new_clause(self, lits: Sequence[int]) -> int:
         """Store a clause without duplicate literals; returns its id."""
@@ -94,21 +96,26 @@ class _Propagator:
 
     def attach(self, cid: int) -> None:
         clause = self.clauses[cid]
-        if len(clause) >= 2:
+        if len(clause) == 2:
+            self.binaries[clause[0]][cid] = clause[1]
+            self.binaries[clause[1]][cid] = clause[0]
+        elif len(clause) > 2:
             self.watches[clause[0]].append(cid)
             self.watches[clause[1]].append(cid)
-            self.watched[cid] = 1
+        self.watched[cid] = len(clause) >= 2
 
     def detach(self, cid: int) -> None:
         if self.watched[cid]:
             clause = self.clauses[cid]
-            self.watches[clause[0]].remove(cid)
-            self.watches[clause[1]].remove(cid)
+            if len(clause) == 2:
+                del self.binaries[clause[0]][cid], self.binaries[clause[1]][cid]
+            else:
+                self.watches[clause[0]].remove(cid)
+                self.watches[clause[1]].remove(cid)
             self.watched[cid] = 0
 
     def is_reason(self, cid: int) -> bool:
-        clause = self.clauses[cid]
-        return bool(clause) and self.reason[abs(clause[0])] == cid and self.value[clause[0]] > 0
+        return any(self.reason[abs(lit)] == cid and self.value[lit] > 0 for lit in self.clauses[cid])
 
     def _assign_and_propagate(self, lit: int, cid: int) -> int:
         self._assign(lit, cid)
@@ -125,10 +132,21 @@ class _Propagator:
     def propagate(self, head: int) -> int:
         """Unit propagation of the trail from `head`; returns a conflicting clause id, or -1 at a fixpoint."""
         trail, value, watches, clauses = self.trail, self.value, self.watches, self.clauses
-        reason, position = self.reason, self.position
+        reason, position, binaries = self.reason, self.position, self.binaries
         while head < len(trail):
             false_lit = -trail[head]
             head += 1
+            for cid, other in binaries[false_lit].items():
+                if value[other] > 0:
+                    continue
+                if value[other] < 0:
+                    return cid
+                var = abs(other)
+                value[other] = 1
+                value[-other] = -1
+                reason[var] = cid
+                position[var] = len(trail)
+                trail.append(other)
             watching = watches[false_lit]
             kept: list[int] = []
             for index, cid in enumerate(watching):

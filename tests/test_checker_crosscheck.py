@@ -281,3 +281,16 @@ def test_mutated_solver_proofs_never_fool_our_checkers(seed: int, data: st.DataO
         with Solver(name="minisat22", bootstrap_with=formula) as solver:
             assert solver.solve() is False
         assert check_with_drup(formula, [lemmas[i] for i in backward.core])
+
+
+@given(st.lists(st.tuples(st.booleans(), st.lists(st.integers(-50, 50).filter(bool), max_size=5)), max_size=12))
+def test_the_fast_proof_parser_reads_what_the_line_parser_reads(steps: Steps) -> None:
+    text = "".join(("d " if deletion else "") + " ".join(map(str, clause)) + " 0\n" for deletion, clause in steps)
+    assert parse_drup_steps(text) == proofs._parse_steps_by_line(text) == steps
+    assert parse_drup_steps("p cnf 50 1\n" + text.replace("d ", "")) == [(False, clause) for _, clause in steps]
+
+
+@pytest.mark.parametrize("text", ["1 2 x 0\n", "1 d 2 0\n", "1 -2\n", "1 --2 0\n", "1-2 0\n", "d\n"])
+def test_malformed_proof_text_is_refused(text: str) -> None:
+    with pytest.raises(proofs.MalformedProof):
+        parse_drup_steps(text)

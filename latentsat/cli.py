@@ -110,7 +110,7 @@ def solve(
     time_limit: Annotated[float, typer.Option(help="wall seconds, encoding included")] = 60.0,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
     proof: Annotated[bool, typer.Option(help="log and check DRUP proofs")] = True,
-    checker: Annotated[str, typer.Option(help="auto, drup or rup")] = "auto",
+    checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
     workers: Annotated[int, typer.Option(help="CP-SAT workers")] = 2,
     seed: Annotated[int, typer.Option(help="solver seed")] = 0,
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
@@ -178,7 +178,7 @@ def check(
     instance_path: Annotated[
         Path | None, typer.Option("--instance", help="the instance, if CERT is a bare answer")
     ] = None,
-    checker: Annotated[str, typer.Option(help="auto, drup or rup")] = "auto",
+    checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
 ) -> None:
     """Re-check an answer from scratch: re-encode, re-verify the solution, re-check the proof. Exit 1 if rejected."""
     from solvers.certificates import check_answer

@@ -28,9 +28,10 @@ class SolveOptions(BaseModel):
     unique: bool = Field(default=False, description="also prove the solution unique up to relabelling")
     proof: bool = Field(default=True, description="log and check DRUP proofs for infeasible/unique/optimal")
     embed_cnf: bool = Field(default=True, description="put the refuted DIMACS CNF in the certificate")
-    checker: Literal["auto", "drup", "rup"] = Field(
+    checker: Literal["auto", "drup", "rup", "backward"] = Field(
         default="auto",
-        description="proof checker: drup (formally verified), rup (fast), auto (drup while small)",
+        description="proof checker: drup (formally verified), rup (fast), backward (checks only the lemmas used), "
+        "auto (drup while small, else rup)",
     )
     num_workers: int = Field(default=2, ge=1, le=64, description="CP-SAT worker threads")
     seed: int = Field(default=0, ge=0, description="solver random seed")

@@ -62,7 +62,7 @@ def test_rup_checker_never_accepts_what_drup_rejects(holes: int) -> None:
 
 def test_empty_or_garbage_proofs_are_rejected() -> None:
     cnf, _ = pigeonhole_proof(4)
-    for checker in (Checker.DRUP, Checker.RUP):
+    for checker in (Checker.DRUP, Checker.RUP, Checker.BACKWARD):
         assert check_proof(cnf, "0\n", checker)[0] is False
         assert check_proof(cnf, "1 2 x 0\n", checker)[0] is False
 

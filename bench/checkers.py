@@ -19,6 +19,7 @@ import argparse
 import random
 import time
 
+from problems.partition import PartitionInstance
 from solvers.proofs import Checker, check_proof, check_with_rup, dimacs, parse_dimacs, parse_drup, proof_text
 
 KEEP_DELETED = "rup-keep"
@@ -45,13 +46,19 @@ def random_3sat_cnf(n_vars: int, ratio: float, seed: int) -> list[list[int]]:
 def uniqueness_cnf(size: int, factor: float, seed: int, groups: int = 3, classes: int = 3) -> list[list[int]] | None:
     """The pipeline's uniqueness CNF for a planted instance: the direct encoding plus the blocking clause of the
     first solution found (None if the instance has no solution). It is unsatisfiable iff the solution is unique."""
+    from problems.generate import planted_partition
+
+    instance, _ = planted_partition(groups, size, classes, 2, factor=factor, seed=seed)
+    return uniqueness_cnf_of(instance)
+
+
+def uniqueness_cnf_of(instance: PartitionInstance) -> list[list[int]] | None:
+    """`uniqueness_cnf` for a given instance."""
     from pysat.solvers import Solver
 
-    from problems.generate import planted_partition
     from reductions.partition_to_cnf import PartitionToCnf
     from solvers.pipeline import canonicalise
 
-    instance, _ = planted_partition(groups, size, classes, 2, factor=factor, seed=seed)
     encoder = PartitionToCnf()
     clauses = [list(clause) for clause in encoder.forward(instance).clauses]
     with Solver(name="cadical195", bootstrap_with=clauses) as solver:

@@ -22,14 +22,14 @@ from pysat.solvers import Solver
 from typer.testing import CliRunner
 
 import solvers.proofs as proofs
-from bench.checkers import pigeonhole_cnf, random_3sat_cnf, solver_proof
+from bench.checkers import pigeonhole_cnf, random_3sat_cnf, solver_proof, uniqueness_cnf_of
 from latentsat.cli import app
 from problems.answers import AnswerStatus, SolveOptions
 from problems.generate import planted_partition
 from problems.partition import PartitionInstance
 from reductions.partition_to_cnf import PartitionToCnf
 from solvers.drup_backward import check_backward
-from solvers.pipeline import canonicalise, solve
+from solvers.pipeline import solve
 from solvers.proofs import (
     Checker,
     check_proof,
@@ -57,13 +57,7 @@ class SolverProof:
 def uniqueness_cnf(groups: int, size: int, classes: int, n_samples: int, seed: int) -> list[list[int]] | None:
     """The direct CNF of a small planted instance plus the blocking clause of its first solution."""
     instance, _ = planted_partition(groups, size, classes, 2, n_samples=n_samples, seed=seed)
-    encoder = PartitionToCnf()
-    clauses = [list(clause) for clause in encoder.forward(instance).clauses]
-    with Solver(name="cadical195", bootstrap_with=clauses) as solver:
-        if not solver.solve():
-            return None
-        solution = canonicalise(instance, encoder.backward(solver.get_model()))
-    return [*clauses, encoder.blocking_clause(solution)]
+    return uniqueness_cnf_of(instance)
 
 
 def infeasible_cnf(groups: int, size: int, n_samples: int, seed: int) -> list[list[int]]:

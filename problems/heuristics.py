@@ -21,7 +21,7 @@ MAX_SWEEPS = 60
 MAX_RESTARTS = 64  # on an infeasible instance the search can only give up: bound it by effort, not just time
 MEAN_FIELD_STEPS = 40
 MEAN_FIELD_MAX_SAMPLES = 40_000  # a random subset this large is plenty for a guess, and keeps a step fast
-MEAN_FIELD_MAX_WORK = 50_000_000  # samples × cells per step; beyond that, random starts only
+MEAN_FIELD_MAX_WORK = 50_000_000  # (samples + labels) × cells per step; beyond that, random starts only
 DAMPING = 0.5  # share of the old memberships kept per step (undamped updates oscillate)
 PRIOR_COUNT = 0.5  # pseudo-count per (cell, label) in the table estimate
 
@@ -39,7 +39,8 @@ def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> 
     deadline = time.perf_counter() + seconds
     best: list[np.ndarray] = [np.zeros(size, dtype=np.int64) for size in instance.sizes]
     best_violated = _violated(instance, best)
-    work = min(instance.n_samples, MEAN_FIELD_MAX_SAMPLES) * int(np.prod(instance.budgets))
+    cells = int(np.prod(instance.budgets))
+    work = (min(instance.n_samples, MEAN_FIELD_MAX_SAMPLES) + instance.n_labels) * cells
     use_mean_field = work <= MEAN_FIELD_MAX_WORK
     for _ in range(MAX_RESTARTS):
         if not best_violated or time.perf_counter() >= deadline:
@@ -146,9 +147,10 @@ def _cell_log_likelihood(instance: PartitionInstance, labels: np.ndarray, per_sa
     weights = per_sample[0]
     for soft in per_sample[1:]:
         weights = (weights[:, :, None] * soft[:, None, :]).reshape(len(weights), -1)
-    one_hot = np.zeros((len(labels), instance.n_labels))
-    one_hot[np.arange(len(labels)), labels] = 1.0
-    counts = weights.T @ one_hot + PRIOR_COUNT  # (cells, labels)
+    counts = np.empty((weights.shape[1], instance.n_labels))  # (cells, labels); no one-hot: labels may be many
+    for cell in range(weights.shape[1]):
+        counts[cell] = np.bincount(labels, weights=weights[:, cell], minlength=instance.n_labels)
+    counts += PRIOR_COUNT
     log_frequency = np.log(counts / counts.sum(axis=1, keepdims=True))
     return log_frequency[:, labels].T.reshape(len(labels), *instance.budgets)
 

@@ -40,7 +40,9 @@ class SolveOptions(BaseModel):
 class Certificate(BaseModel):
     """Why the answer holds: the solution itself, or a DRUP refutation that anyone can re-check."""
 
-    kind: str = Field(description="'solution', 'drup', or 'none' when no proof could be produced")
+    kind: str = Field(
+        description="'solution', 'drup', 'pigeonhole' (samples with more distinct labels than cells), or 'none'"
+    )
     checked: bool = Field(description="true when our independent checker accepted it before we answered")
     claim: str | None = Field(default=None, description="what the proof refutes, in words")
     encoder: str | None = None
@@ -53,6 +55,9 @@ class Certificate(BaseModel):
     variables: dict[str, list[list[int]]] | None = Field(default=None, description="CNF variable meanings")
     checker: str | None = Field(default=None, description="the checker that accepted the proof")
     check_s: float | None = None
+    samples: list[int] | None = Field(
+        default=None, description="pigeonhole: indices of ΠK_i + 1 samples whose labels are pairwise different"
+    )
 
 
 class TableEntry(BaseModel):

@@ -100,3 +100,27 @@ def _first_free_move(
         if len(candidates):
             return int(candidates[0]), target
     return None
+
+
+def distinct_label_witness(instance: PartitionInstance) -> list[int] | None:
+    """ΠK_i + 1 samples with pairwise different labels, or None: with no violations allowed, they would need
+    ΠK_i + 1 different cells of the table, which has only ΠK_i (a pigeonhole certificate of infeasibility).
+
+    >>> inst = PartitionInstance.from_arrays([2], [1], np.asarray([[0], [1], [0]]), [5, 6, 5])
+    >>> distinct_label_witness(inst)
+    [0, 1]
+    """
+    cells = int(np.prod(instance.budgets))
+    if instance.n_labels <= cells:
+        return None
+    _, first = np.unique(instance.label_ids, return_index=True)
+    return sorted(first.tolist())[: cells + 1]
+
+
+def is_distinct_label_witness(instance: PartitionInstance, samples: Sequence[int]) -> bool:
+    """Check a witness from `distinct_label_witness` against the raw samples (labels compared as the verifier does)."""
+    cells = int(np.prod(instance.budgets))
+    rows = np.asarray(list(samples), dtype=np.int64)
+    if len(rows) != cells + 1 or rows.min(initial=0) < 0 or rows.max(initial=0) >= instance.n_samples:
+        return False
+    return len(np.unique(instance.label_ids[rows])) == len(rows) and len(np.unique(rows)) == len(rows)

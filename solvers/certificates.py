@@ -13,7 +13,7 @@ import numpy as np
 from pysat.formula import CNF
 
 from problems.answers import Answer, AnswerStatus
-from problems.neighbours import induced_table
+from problems.neighbours import induced_table, is_distinct_label_witness
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
@@ -44,7 +44,9 @@ def check_answer(instance: PartitionInstance, answer: Answer, checker: Checker =
         report = _check_alternative(instance, answer)
         if not report.ok:
             return report
-    if answer.status in (AnswerStatus.UNIQUE, AnswerStatus.INFEASIBLE) or (
+    if answer.status is AnswerStatus.INFEASIBLE and answer.certificate and answer.certificate.kind == "pigeonhole":
+        report = _check_pigeonhole(instance, answer)
+    elif answer.status in (AnswerStatus.UNIQUE, AnswerStatus.INFEASIBLE) or (
         answer.status is AnswerStatus.OPTIMAL and answer.certificate and answer.certificate.kind == "drup"
     ):
         report = _check_refutation(instance, answer, checker)
@@ -63,6 +65,16 @@ def _check_solution(instance: PartitionInstance, answer: Answer) -> CheckReport:
     if answer.violations is not None and answer.violations != len(verdict.violated):
         return CheckReport(False, f"answer claims {answer.violations} violations, samples show {len(verdict.violated)}")
     return CheckReport(True, "solution verified")
+
+
+def _check_pigeonhole(instance: PartitionInstance, answer: Answer) -> CheckReport:
+    certificate = answer.certificate
+    assert certificate is not None
+    if certificate.instance_sha256 not in (None, instance.sha256):
+        return CheckReport(False, "the certificate is for another instance (instance_sha256 differs)")
+    if not is_distinct_label_witness(instance, certificate.samples or []):
+        return CheckReport(False, "pigeonhole rejected: the samples are not ΠK_i + 1 with pairwise different labels")
+    return CheckReport(True, "more distinct labels than cells: infeasible by counting")
 
 
 def _check_alternative(instance: PartitionInstance, answer: Answer) -> CheckReport:

@@ -17,7 +17,13 @@ from pysat.formula import CNF
 from problems.answers import Answer, AnswerStatus, Certificate, SolveOptions, TableEntry
 from problems.errors import InvalidOptions, UnknownKind, VerificationFailed
 from problems.heuristics import local_search
-from problems.neighbours import consistent_table, induced_table, one_move_rival
+from problems.neighbours import (
+    consistent_table,
+    distinct_label_witness,
+    induced_table,
+    is_distinct_label_witness,
+    one_move_rival,
+)
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, canonical_relabelling, constrained_mask, verify_partition
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
@@ -62,6 +68,9 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
         answer = backend.race(instance, left, solve)
         answer.stats["wall_s"] = round(clock.elapsed(), 4)
         return answer
+    witness = distinct_label_witness(instance) if instance.max_violations == 0 else None
+    if witness is not None:
+        return _pigeonhole_answer(instance, witness, clock)
     if options.unique and not is_complete(backend):
         raise InvalidOptions(f"{options.backend!r} is a heuristic: it cannot prove uniqueness", "options.unique")
     encoder = _encoder(instance, options, backend.accepts)
@@ -102,6 +111,22 @@ def _solve_fast(
     result = backend.solve(target, limits, refine=refine, phases=_phases(instance, encoder, guess))
     stats = {**_stats(options, backend, result, encode_s, target), **warm}
     return _interpret(instance, options, encoder, result, clock, stats)
+
+
+def _pigeonhole_answer(instance: PartitionInstance, witness: list[int], clock: Clock) -> Answer:
+    """More distinct labels than cells: infeasible by counting, certified by the samples themselves (a DRUP
+    refutation of this pigeonhole principle would be exponentially long)."""
+    cells = int(np.prod(instance.budgets))
+    certificate = Certificate(
+        kind="pigeonhole",
+        checked=is_distinct_label_witness(instance, witness),
+        claim=f"these {cells + 1} samples have pairwise different labels but the table has {cells} cells",
+        instance_sha256=instance.sha256,
+        samples=witness,
+    )
+    if not certificate.checked:
+        raise VerificationFailed("the distinct-label witness does not check")
+    return Answer(status=AnswerStatus.INFEASIBLE, certificate=certificate, stats={"wall_s": round(clock.elapsed(), 4)})
 
 
 def _check_options(instance: PartitionInstance, options: SolveOptions) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from pysat.examples.genhard import PHP
 from pysat.solvers import Solver
@@ -163,3 +164,21 @@ def test_a_proof_check_that_runs_out_of_time_is_marked_unchecked() -> None:
     assert late.checked is False and late.proof
     in_time = checked_drup_certificate(cnf, lines, Checker.RUP, seconds=60.0, **common)
     assert in_time.checked is True and in_time.checker == "rup"
+
+
+def test_more_distinct_labels_than_cells_is_infeasible_by_counting() -> None:
+    """27 cells and 200 distinct float labels: answered at once, certified by 28 samples, tampering rejected."""
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, 50, size=(200, 3))
+    instance = PartitionInstance.from_arrays([50, 50, 50], [3, 3, 3], tokens, rng.random(200).tolist())
+    answer = solve(instance, SolveOptions(backend="fast"))
+    assert answer.status is AnswerStatus.INFEASIBLE
+    assert answer.certificate is not None and answer.certificate.kind == "pigeonhole"
+    assert answer.certificate.samples is not None and len(answer.certificate.samples) == 28
+    assert check_answer(instance, answer).ok
+    short = answer.certificate.model_copy(update={"samples": answer.certificate.samples[:-1]})
+    assert not check_answer(instance, answer.model_copy(update={"certificate": short})).ok
+    repeated = answer.certificate.model_copy(update={"samples": [0] * 28})
+    assert not check_answer(instance, answer.model_copy(update={"certificate": repeated})).ok
+    same_label = PartitionInstance.from_arrays([50, 50, 50], [3, 3, 3], tokens, [0] * 200)
+    assert not check_answer(same_label, answer).ok  # another instance: the hash and the labels disagree

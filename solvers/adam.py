@@ -7,10 +7,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from problems.errors import InvalidOptions
 from problems.lsa.fit import FitTarget, phi_np
 from problems.lsa.markov import unique_pairs
-from solvers.base import Limits, SolveResult, Status
+from solvers.base import Limits, SolveResult, Status, always_available, only_solver, wrong_target
 
 LEARNING_RATE = 0.01
 MAX_STEPS = 20_000
@@ -43,17 +42,13 @@ class AdamBackend:
     proofs: ClassVar[bool] = False
 
     def __init__(self, solver: str = "adam") -> None:
-        if solver != "adam":
-            raise InvalidOptions(f"the gradient backend has one solver, 'adam', not {solver!r}", "options.solver")
-        self.solver = solver
+        self.solver = only_solver("gradient", solver, "adam")
 
-    @staticmethod
-    def available() -> bool:
-        return True
+    available = staticmethod(always_available)
 
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         if not isinstance(target, FitTarget):
-            raise InvalidOptions(f"gradient cannot solve a {type(target).__name__} target", "options.backend")
+            raise wrong_target("gradient", type(target).__name__)
         start = time.perf_counter()
         rng = np.random.default_rng(limits.seed)
         d = target.d

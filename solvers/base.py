@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
-from problems.errors import UnknownBackend
+from problems.errors import InvalidOptions, UnknownBackend
+
+
+def only_solver(backend: str, solver: str, allowed: str) -> str:
+    """The sub-solver of a backend that has exactly one, or a 4xx error that names the field."""
+    if solver != allowed:
+        raise InvalidOptions(f"the {backend} backend has one solver, {allowed!r}, not {solver!r}", "options.solver")
+    return solver
+
+
+def importable(module: str) -> bool:
+    """Whether a backend's native module imports on this machine (its `available`)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def always_available() -> bool:
+    """`available` for backends written in numpy alone."""
+    return True
+
+
+def wrong_target(backend: str, target: str) -> InvalidOptions:
+    """The error for a target a backend cannot take; `target` names its kind or type."""
+    return InvalidOptions(f"{backend} cannot solve a {target} target", "options.backend")
 
 
 class Status(StrEnum):

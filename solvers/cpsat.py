@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from problems.errors import InvalidOptions
-from solvers.base import Limits, SolveResult, Status, target_kind
+from solvers.base import Limits, SolveResult, Status, importable, only_solver, target_kind, wrong_target
 
 
 class CpSatBackend:
@@ -17,23 +16,17 @@ class CpSatBackend:
     proofs: ClassVar[bool] = False
 
     def __init__(self, solver: str = "cpsat") -> None:
-        if solver != "cpsat":
-            raise InvalidOptions(f"the cpsat backend has one solver, 'cpsat', not {solver!r}", "options.solver")
-        self.solver = solver
+        self.solver = only_solver("cpsat", solver, "cpsat")
 
     @staticmethod
     def available() -> bool:
-        try:
-            from ortools.sat.python import cp_model  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("ortools.sat.python.cp_model")
 
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         from ortools.sat.python import cp_model
 
         if target_kind(target) not in self.accepts:
-            raise InvalidOptions(f"cpsat cannot solve a {target_kind(target)} target", "options.backend")
+            raise wrong_target("cpsat", target_kind(target))
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(limits.seconds, 0.001)
         solver.parameters.num_workers = limits.num_workers

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from problems.errors import InvalidOptions
-from solvers.base import Limits, SolveResult, Status, target_kind
+from solvers.base import Limits, SolveResult, Status, always_available, target_kind, wrong_target
 
 CLUSTER_RESERVE_S = 0.5  # wall seconds kept back from training for clustering and the table
 
@@ -70,13 +70,11 @@ class EmbeddingBackend:
         self.config = GradientConfig.parse(solver)
         self.solver = solver
 
-    @staticmethod
-    def available() -> bool:
-        return True  # numpy only
+    available = staticmethod(always_available)
 
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         if target_kind(target) not in self.accepts:
-            raise InvalidOptions(f"gradient cannot solve a {target_kind(target)} target", "options.backend")
+            raise wrong_target("gradient", target_kind(target))
         start = time.perf_counter()
         deadline = start + max(limits.seconds - CLUSTER_RESERVE_S, 0.0)
         rng = np.random.default_rng(limits.seed)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from problems.errors import InvalidOptions
-from solvers.base import Limits, SolveResult, Status, target_kind
+from solvers.base import Limits, SolveResult, Status, target_kind, wrong_target
 from solvers.child import run_in_child_streaming
 from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, PysatBackend, validated_solver
 
@@ -57,7 +57,7 @@ class IncrementalBackend:
         `in_process` overrides the choice, e.g. for a caller that is itself a killable child.
         """
         if target_kind(target) not in self.accepts:
-            raise InvalidOptions(f"{self.name} cannot solve a {target_kind(target)} target", "options.backend")
+            raise wrong_target(self.name, target_kind(target))
         if limits.proof and self.solver not in PROOF_SOLVERS:
             raise InvalidOptions(f"pysat solver {self.solver!r} cannot log DRUP proofs", "options.solver")
         start = time.perf_counter()

@@ -7,7 +7,7 @@ import time
 from typing import Any, ClassVar
 
 from problems.errors import InvalidOptions
-from solvers.base import Limits, SolveResult, Status
+from solvers.base import Limits, SolveResult, Status, importable, wrong_target
 
 # CP-SAT is left out: it rounds continuous variables to a scaled integer grid, so its INFEASIBLE is unsound here.
 SOLVERS = ("gscip", "highs")
@@ -27,17 +27,13 @@ class MathOptBackend:
 
     @staticmethod
     def available() -> bool:
-        try:
-            from ortools.math_opt.python import mathopt  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("ortools.math_opt.python.mathopt")
 
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         from ortools.math_opt.python import mathopt
 
         if not type(target).__module__.startswith("ortools.math_opt"):
-            raise InvalidOptions(f"mathopt cannot solve a {type(target).__name__} target", "options.backend")
+            raise wrong_target("mathopt", type(target).__name__)
         solver_type = {
             "gscip": mathopt.SolverType.GSCIP,
             "highs": mathopt.SolverType.HIGHS,

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any, ClassVar
 
 from problems.errors import InvalidOptions, SolverFailed
-from solvers.base import Limits, SolveResult, Status, target_kind
+from solvers.base import Limits, SolveResult, Status, importable, target_kind, wrong_target
 from solvers.child import ChildCrashed, ChildTimeout, run_in_child
 
 DEFAULT_SOLVER = "cadical195"
@@ -59,16 +59,12 @@ class PysatBackend:
 
     @staticmethod
     def available() -> bool:
-        try:
-            import pysat.solvers  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("pysat.solvers")
 
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         kind = target_kind(target)
         if kind not in self.accepts:
-            raise InvalidOptions(f"pysat cannot solve a {kind} target", "options.backend")
+            raise wrong_target("pysat", kind)
         if limits.proof and kind == "cnf" and self.solver not in PROOF_SOLVERS:
             raise InvalidOptions(f"pysat solver {self.solver!r} cannot log DRUP proofs", "options.solver")
         start = time.perf_counter()

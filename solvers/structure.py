@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from problems.errors import InvalidOptions
 from problems.lsa.structure import PhiTarget, realise_on_grid, realise_over_reals
-from solvers.base import Limits, SolveResult, Status
+from solvers.base import Limits, SolveResult, Status, always_available, only_solver, wrong_target
 
 
 class StructureBackend:
@@ -22,17 +21,13 @@ class StructureBackend:
     proofs: ClassVar[bool] = False
 
     def __init__(self, solver: str = "support-enumeration") -> None:
-        if solver != "support-enumeration":
-            raise InvalidOptions(f"structure has one solver, 'support-enumeration', not {solver!r}", "options.solver")
-        self.solver = solver
+        self.solver = only_solver("structure", solver, "support-enumeration")
 
-    @staticmethod
-    def available() -> bool:
-        return True
+    available = staticmethod(always_available)
 
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         if not isinstance(target, PhiTarget):
-            raise InvalidOptions(f"structure cannot solve a {type(target).__name__} target", "options.backend")
+            raise wrong_target("structure", type(target).__name__)
         start = time.perf_counter()
         if target.grid is not None:
             found = realise_on_grid(target.x, target.d, list(target.grid))

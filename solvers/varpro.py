@@ -7,10 +7,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from problems.errors import InvalidOptions
 from problems.lsa.fit import FitTarget, best_a_np
 from solvers.adam import loss_and_grad
-from solvers.base import Limits, SolveResult, Status
+from solvers.base import Limits, SolveResult, Status, always_available, only_solver, wrong_target
 
 RESTARTS = 24
 ITERATIONS = 300
@@ -28,17 +27,13 @@ class VarProBackend:
     proofs: ClassVar[bool] = False
 
     def __init__(self, solver: str = "varpro") -> None:
-        if solver != "varpro":
-            raise InvalidOptions(f"the varpro backend has one solver, 'varpro', not {solver!r}", "options.solver")
-        self.solver = solver
+        self.solver = only_solver("varpro", solver, "varpro")
 
-    @staticmethod
-    def available() -> bool:
-        return True
+    available = staticmethod(always_available)
 
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         if not isinstance(target, FitTarget):
-            raise InvalidOptions(f"varpro cannot solve a {type(target).__name__} target", "options.backend")
+            raise wrong_target("varpro", type(target).__name__)
         start = time.perf_counter()
         rng = np.random.default_rng(limits.seed)
         best_value, best_b = np.inf, np.ones(target.d + 1)

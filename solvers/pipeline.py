@@ -18,7 +18,6 @@ from problems.answers import Answer, AnswerStatus, Certificate, SolveOptions, Ta
 from problems.errors import InvalidOptions, UnknownKind, VerificationFailed
 from problems.heuristics import local_search
 from problems.neighbours import (
-    consistent_table,
     distinct_label_witness,
     induced_table,
     is_distinct_label_witness,
@@ -99,8 +98,9 @@ def _solve_fast(
     encoder.reduce(instance)
     warm: dict[str, Any] = {}
     guess = _warm_start(instance, encoder, options, clock, warm)
-    if guess is not None and consistent_table(instance, guess) is not None:
-        answer = _certify_guess(instance, options, encoder, backend, guess, clock)
+    table = induced_table(instance, guess) if guess is not None else None
+    if guess is not None and table is not None:
+        answer = _certify_guess(instance, options, encoder, backend, PartitionSolution(guess, table), clock)
         answer.stats = {"backend": options.backend, "solver": backend.solver, **warm, **answer.stats}
         return answer
     start = time.perf_counter()
@@ -171,14 +171,15 @@ def _certify_guess(
     options: SolveOptions,
     encoder: PartitionToFastCnf,
     backend: IncrementalBackend,
-    guess: list[np.ndarray],
+    guessed: PartitionSolution,
     clock: Clock,
 ) -> Answer:
     """The warm start explains every sample: that is the answer; for `unique`, look for a rival one move away,
     else encode and refute every rival with one SAT call that has the guess's blocking clause from the start."""
-    answer = _checked_answer(instance, PartitionSolution(guess, _table_of(instance, guess)), AnswerStatus.SOLVED)
+    answer = _checked_answer(instance, guessed, AnswerStatus.SOLVED)
     if not options.unique:
         return answer
+    guess = [np.asarray(c) for c in guessed.classes]
     rival = one_move_rival(instance, guess)
     if rival is not None:
         answer.alternative = _verified_rival(instance, PartitionSolution(rival, _table_of(instance, rival)))

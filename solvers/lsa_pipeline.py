@@ -30,7 +30,7 @@ from reductions.bilinear_to_cnf import BilinearToCnf
 from reductions.bilinear_to_cpsat import BilinearToCpSat
 from reductions.bilinear_to_milp import BilinearToMilp
 from solvers.base import LSA_TARGETS, Limits, SolveResult, Status, get_backend
-from solvers.proofs import Checker, checked_drup_certificate, dimacs
+from solvers.proofs import Checker, checked_drup_certificate
 
 BACKENDS = {
     "exact-grid": ("pysat", "cpsat", "structure"),
@@ -141,9 +141,8 @@ def _grid_infeasible(
 def _drup_certificate(
     instance: LsaInstance, options: SolveOptions, reduction: BilinearToCnf, proof_lines: list[str], claim: str
 ) -> Certificate:
-    cnf_text = dimacs(reduction.cnf.clauses)
     return checked_drup_certificate(
-        cnf_text, proof_lines, Checker(options.checker), claim=claim, encoder=reduction,
+        reduction.cnf.clauses, proof_lines, Checker(options.checker), claim=claim, encoder=reduction,
         instance_sha256=instance.sha256, embed_cnf=options.embed_cnf,
     )  # fmt: skip
 

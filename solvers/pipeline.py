@@ -33,7 +33,7 @@ from solvers.base import PARTITION_TARGETS, Limits, SolveResult, Status, get_bac
 from solvers.child import ChildTimeout, run_in_child
 from solvers.incremental import IncrementalBackend
 from solvers.portfolio import PortfolioBackend
-from solvers.proofs import Checker, checked_drup_certificate, dimacs
+from solvers.proofs import Checker, checked_drup_certificate
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
 
 Encoder = PartitionToCnf | PartitionToCpSat | PartitionToFastCnf | PartitionToSamples
@@ -518,9 +518,8 @@ def _checked_certificate(
     claim: str,
     clock: Clock,
 ) -> Certificate:
-    cnf_text = dimacs([*cnf.clauses, *extra])
     return checked_drup_certificate(
-        cnf_text, proof_lines, Checker(options.checker), claim=claim, encoder=encoder,
+        [*cnf.clauses, *extra], proof_lines, Checker(options.checker), claim=claim, encoder=encoder,
         instance_sha256=instance.sha256, embed_cnf=options.embed_cnf, extra=extra, seconds=clock.left() + CHECK_GRACE_S,
     )  # fmt: skip
 

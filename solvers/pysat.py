@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from problems.errors import InvalidOptions, SolverFailed
 from solvers.base import Limits, SolveResult, Status, importable, target_kind, wrong_target
 from solvers.child import ChildCrashed, ChildTimeout, run_in_child
+from solvers.proofs import binary_drup_lines
 
 DEFAULT_SOLVER = "cadical195"
 # Solvers whose DRUP proofs `drup` accepted on pigeonhole formulas in this PySAT build. MapleSAT is left out:
@@ -88,7 +89,7 @@ def _solve_cnf(solver_name: str, cnf: Any, proof: bool) -> SolveResult:
         stats = _statistics(solver)
         if satisfiable:
             return SolveResult(Status.SATISFIABLE, assignment=solver.get_model(), stats=stats)
-        return SolveResult(Status.UNSATISFIABLE, proof=solver.get_proof() if proof else None, stats=stats)
+        return SolveResult(Status.UNSATISFIABLE, proof=proof_lines(solver) if proof else None, stats=stats)
 
 
 def _statistics(solver: Any) -> dict[str, int]:
@@ -107,3 +108,19 @@ def _solve_wcnf(solver_name: str, wcnf: Any, proof: bool) -> SolveResult:
         if model is None:
             return SolveResult(Status.UNSATISFIABLE)
         return SolveResult(Status.OPTIMAL, assignment=model, objective=rc2.cost, bound=rc2.cost)
+
+
+def proof_lines(solver: Any) -> list[str]:
+    """The solver's DRUP proof as text lines. CaDiCaL traces in binary, which PySAT decodes byte by byte in
+    Python; `binary_drup_lines` does it with numpy (the tests compare both on every proof they make)."""
+    inner = getattr(solver, "solver", None)
+    trace, handle = getattr(inner, "prfile", None), getattr(inner, "prfp", None)
+    if trace is None or handle is None or not type(inner).__name__.startswith("Cadical"):
+        return list(solver.get_proof())
+    import pysolvers  # PySAT's C extension, the module that wrote the trace
+
+    pysolvers.flushpr(handle)
+    trace.seek(0)
+    lines = binary_drup_lines(trace.read())
+    return lines if lines is not None else list(solver.get_proof())
+

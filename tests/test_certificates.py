@@ -157,8 +157,8 @@ def test_a_proof_check_that_runs_out_of_time_is_marked_unchecked() -> None:
     from reductions.partition_to_cnf import PartitionToCnf
     from solvers.proofs import checked_drup_certificate
 
-    cnf, proof = pigeonhole_proof(7)
-    lines = proof.splitlines()
+    cnf_text, proof = pigeonhole_proof(7)
+    cnf, lines = parse_dimacs(cnf_text), proof.splitlines()
     common = {"claim": "PHP(7)", "encoder": PartitionToCnf(), "instance_sha256": "0" * 64, "embed_cnf": False}
     late = checked_drup_certificate(cnf, lines, Checker.RUP, seconds=0.0, **common)
     assert late.checked is False and late.proof

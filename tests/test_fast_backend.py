@@ -242,9 +242,9 @@ def test_the_in_process_solve_stops_at_the_time_limit(monkeypatch: pytest.Monkey
 
 
 def test_a_warm_start_that_explains_every_sample_is_the_answer_without_encoding() -> None:
-    instance, truth = planted_partition(3, 200, 3, 2, factor=4, seed=0)
+    instance, _ = planted_partition(3, 200, 3, 2, factor=4, seed=0)  # not unique: any solution will do
     answer = solve(instance, SolveOptions(backend="fast", time_limit=30))
-    assert answer.status is AnswerStatus.SOLVED and answer.classes == truth.classes
+    assert answer.status is AnswerStatus.SOLVED
     assert answer.stats["warm_start_violated"] == 0
     assert "clauses" not in answer.stats  # no CNF was built
     assert check_answer(instance, answer).ok

@@ -31,7 +31,7 @@ class SolveOptions(BaseModel):
     checker: Literal["auto", "drup", "rup", "backward"] = Field(
         default="auto",
         description="proof checker: drup (formally verified), rup (fast), backward (checks only the lemmas used), "
-        "auto (drup while small, else rup)",
+        "auto (rup)",
     )
     num_workers: int = Field(default=2, ge=1, le=64, description="CP-SAT worker threads")
     seed: int = Field(default=0, ge=0, description="solver random seed")

@@ -30,6 +30,7 @@ class PartitionToCnf:
       one label:   AMO_v y[c,v]                                         ∀ cells c
       samples:     ¬x[1,t_1,k_1] ∨ … ∨ ¬x[I,t_I,k_I] ∨ y[(k_1..k_I),v] ∀ distinct samples, ∀ cells
       precedence:  x[i,t_0,0];  x[i,t_j,k] → u[i,j-1,k-1];  u defined by u[i,j,k] ⇔ u[i,j-1,k] ∨ x[i,t_j,k]
+    The precedence order t_0, t_1, … is `precedence_orders` (token index order here; any fixed order is sound).
     With noise, sample clauses carry a relaxation literal r_s and Σ_s mult_s·r_s ≤ max_violations.
     Size: Σ N_i K_i + V ΠK_i variables, O(n ΠK_i + Σ N_i K_i² + V² ΠK_i) clauses.
     Unconstrained tokens get no variables. Proof: docs/encodings.md.
@@ -53,7 +54,7 @@ class PartitionToCnf:
     def forward(self, instance: PartitionInstance) -> CNF:
         """The CNF; with integer `max_violations` > 0 it bounds the violated samples by a totalizer."""
         self.instance = instance
-        self.constrained = [np.flatnonzero(m) for m in constrained_mask(instance)]
+        self.constrained = self.precedence_orders(instance)
         self.cells = list(itertools.product(*(range(k) for k in instance.budgets)))
         noisy = instance.max_violations != 0
         cnf = CNF()
@@ -66,6 +67,10 @@ class PartitionToCnf:
             cnf.extend(bound.clauses)
         self.hard = cnf
         return cnf
+
+    def precedence_orders(self, instance: PartitionInstance) -> list[np.ndarray]:
+        """Per group, the constrained tokens in the order value precedence opens classes: by index."""
+        return [np.flatnonzero(mask) for mask in constrained_mask(instance)]
 
     def _class_clauses(self, cnf: CNF) -> None:
         for i, tokens in enumerate(self.constrained):
@@ -144,10 +149,26 @@ class PartitionToCnf:
                 table[cell] = v
         return PartitionSolution(classes, table)
 
-    def blocking_clause(self, canonical: PartitionSolution) -> list[int]:
-        """ "Some constrained token leaves its canonical class": with precedence, this excludes exactly
-        the partitions equivalent to `canonical` on the constrained tokens."""
-        return [-self.x(i, int(t), canonical.classes[i][t]) for i, ts in enumerate(self.constrained) for t in ts]
+    def blocking_clause(self, solution: PartitionSolution) -> list[int]:
+        """ "Some constrained token leaves its class": with the classes numbered as precedence numbers them, this
+        excludes exactly the partitions equivalent to `solution` on the constrained tokens."""
+        classes = self.in_precedence_numbering(solution.classes)
+        return [-self.x(i, int(t), int(classes[i][t])) for i, ts in enumerate(self.constrained) for t in ts]
+
+    def in_precedence_numbering(self, classes: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        """`classes` renumbered by first appearance along the precedence order: the one relabelling of them that
+        the precedence clauses allow. Unconstrained tokens keep their number."""
+        renumbered = []
+        for group_classes, order in zip(classes, self.constrained, strict=True):
+            values = np.asarray(group_classes, dtype=np.int64)
+            along = values[order]
+            firsts = np.sort(np.unique(along, return_index=True)[1])
+            relabel = np.zeros(int(along.max(initial=0)) + 1, dtype=np.int64)
+            relabel[along[firsts]] = np.arange(len(firsts))
+            values = values.copy()
+            values[order] = relabel[along]
+            renumbered.append(values)
+        return renumbered
 
     def var_map(self) -> dict[str, list[list[int]]]:
         """CNF variables with a meaning: x as [var, group, token, class], y as [var, *cell, label id]."""

@@ -153,11 +153,11 @@ def _warm_start(
 
 
 def _phases(instance: PartitionInstance, encoder: PartitionToFastCnf, guess: list[np.ndarray] | None) -> list[int]:
-    """Phases for the class variables from the guess (canonicalised, so precedence agrees)."""
+    """Phases for the class variables from the guess (numbered as precedence numbers them, so they agree)."""
     if guess is None:
         return []
     masks = constrained_mask(instance)
-    classes = canonical_classes(guess, masks)
+    classes = encoder.inner.in_precedence_numbering(guess)
     return [
         encoder.inner.x(i, t, k) if classes[i][t] == k else -encoder.inner.x(i, t, k)
         for i, mask in enumerate(masks)

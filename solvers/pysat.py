@@ -123,4 +123,3 @@ def proof_lines(solver: Any) -> list[str]:
     trace.seek(0)
     lines = binary_drup_lines(trace.read())
     return lines if lines is not None else list(solver.get_proof())
-

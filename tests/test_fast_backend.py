@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from problems.answers import Answer, AnswerStatus, SolveOptions
 from problems.brute_force import brute_force
 from problems.generate import planted_partition
 from problems.partition import PartitionInstance, PartitionSolution
-from problems.verify import verify_partition
+from problems.verify import constrained_mask, verify_partition
 from reductions.partition_to_fast_cnf import PartitionToFastCnf, PartitionToImpliedCnf
 from reductions.partition_to_quotient import PartitionToQuotient, merges_are_forced
 from solvers.certificates import check_answer
@@ -137,7 +138,7 @@ def test_planted_instances_are_recovered_and_certified(labels: int | str, size: 
 
 @pytest.fixture(scope="module")
 def unique_answer() -> tuple[PartitionInstance, Answer]:
-    instance, _ = planted_partition(3, 20, 3, 2, factor=6, seed=0)  # unit propagation alone does not refute it
+    instance, _ = planted_partition(3, 20, 3, 2, factor=4, seed=1)  # unit propagation alone does not refute it
     answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=30))
     assert answer.status is AnswerStatus.UNIQUE
     return instance, answer
@@ -234,7 +235,7 @@ def test_forged_alternatives_are_rejected() -> None:
 
 def test_the_in_process_solve_stops_at_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("solvers.incremental.IN_PROCESS_MAX_CLAUSES", 10**6)  # this one would go to a child
-    instance, _ = planted_partition(3, 100, 3, 2, factor=4, seed=1)  # its uniqueness proof takes > 10 s
+    instance, _ = planted_partition(3, 150, 3, 2, factor=4, seed=2)  # its uniqueness proof takes > 20 s
     answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=2))
     assert answer.status is AnswerStatus.SOLVED and answer.stats["in_process"]
     assert answer.stats["backend_status"] == "unknown"
@@ -274,3 +275,32 @@ def test_above_the_pair_budget_the_implied_clauses_are_left_out_and_certificates
     answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=30))
     assert answer.status is AnswerStatus.UNIQUE
     assert check_answer(instance, answer).ok  # `check` regenerates under the same budget
+
+
+def test_precedence_opens_with_a_must_differ_clique_that_unit_propagation_numbers() -> None:
+    from pysat.solvers import Solver
+
+    instance, _ = planted_partition(3, 50, 3, 2, factor=4, seed=1)
+    encoder = PartitionToImpliedCnf()
+    cnf = encoder.forward(instance)
+    units = [clause[0] for clause in cnf.clauses if len(clause) == 1]  # as assumptions: MiniSat reports their
+    with Solver(name="minisat22", bootstrap_with=[c for c in cnf.clauses if len(c) > 1]) as propagator:
+        _, implied = propagator.propagate(assumptions=units)  # consequences, but not level-0 ones
+    for group, order in enumerate(encoder.constrained):
+        pairs = {
+            (min(x, y), max(x, y))
+            for g, a, b in encoder.must_differ
+            if g == group
+            for x, y in zip(a.tolist(), b.tolist(), strict=True)
+        }
+
+        def is_clique(tokens: Sequence[int], pairs: set[tuple[int, int]] = pairs) -> bool:
+            return all((min(x, y), max(x, y)) in pairs for x, y in itertools.combinations(tokens, 2))
+
+        budget = instance.budgets[group]
+        clique = next(order[:n].tolist() for n in range(budget, 0, -1) if is_clique(order[:n].tolist()))
+        nodes = sorted({t for pair in pairs for t in pair})
+        largest = max(n for n in range(1, budget + 1) if any(map(is_clique, itertools.combinations(nodes, n))))
+        assert len(clique) == largest >= 2  # here the greedy search finds a largest clique (up to K)
+        assert all(encoder.x(group, t, k) in implied for k, t in enumerate(clique))
+        assert sorted(order.tolist()) == np.flatnonzero(constrained_mask(instance)[group]).tolist()

@@ -313,7 +313,7 @@ def check_with_backward(formula: list[list[int]], steps: list[tuple[bool, list[i
 
 def check_proof(cnf_text: str, proof: str, checker: Checker = Checker.AUTO) -> tuple[bool, Checker]:
     """Check that `proof` refutes `cnf_text`; returns (valid, the checker that decided)."""
-    with _gc_paused():
+    with gc_paused():
         try:
             formula = parse_dimacs(cnf_text)
             steps = parse_drup_steps(proof)
@@ -328,7 +328,7 @@ def check_steps(
     """Check parsed proof steps against parsed clauses; returns (valid, the checker that decided)."""
     if checker is Checker.AUTO:
         checker = Checker.RUP
-    with _gc_paused():
+    with gc_paused():
         if checker is Checker.DRUP:
             valid = check_with_drup(formula, [clause for deletion, clause in steps if not deletion])
         elif checker is Checker.BACKWARD:
@@ -339,9 +339,9 @@ def check_steps(
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while millions of clause lists are made: they hold no cycles, and the
-    collector's passes over them would take longer than the check."""
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while many clause lists are made (an encoding, a proof check): they hold no
+    cycles, and the collector's passes over them can take longer than the work itself."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

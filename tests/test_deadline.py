@@ -20,6 +20,8 @@ from problems.partition import PartitionInstance, dump_npz
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_cpsat import PartitionToCpSat
 from reductions.partition_to_fast_cnf import PartitionToFastCnf
+from solvers.base import Limits, Status
+from solvers.cpsat import KILL_MARGIN_S, CpSatBackend
 from solvers.pipeline import solve
 from tests.strategies import tiny_partition_instances
 
@@ -127,3 +129,20 @@ def test_the_cli_reports_an_encoding_timeout_as_an_unknown_answer(
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     assert answer["status"] == "unknown" and "ran out during encoding" in answer["message"]
+
+
+def hangs(target: Any, limits: Any) -> None:
+    """A CP-SAT run that ignores its time limit, as CP-SAT does while it loads a large model."""
+    time.sleep(60)
+
+
+def test_a_large_cpsat_model_runs_in_a_child_killed_just_after_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = PartitionToCpSat().forward(planted_partition(2, 8, 2, 2, factor=6, seed=0)[0])
+    monkeypatch.setattr("solvers.cpsat.IN_PROCESS_MAX_CONSTRAINTS", 0)  # every model counts as large
+    solved = CpSatBackend().solve(model, Limits(seconds=30))
+    assert solved.status is Status.SATISFIABLE and solved.assignment and solved.stats["in_process"] is False
+    monkeypatch.setattr("solvers.cpsat._solve_model", hangs)
+    start = time.perf_counter()
+    killed = CpSatBackend().solve(model, Limits(seconds=SHORT_LIMIT))
+    assert killed.status is Status.UNKNOWN and killed.stats["reason"] == "killed at the time limit"
+    assert time.perf_counter() - start < SHORT_LIMIT + KILL_MARGIN_S + 1.0

@@ -370,7 +370,7 @@ def _interpret(
     else:
         answer = _verified_answer(instance, encoder, result, AnswerStatus.SOLVED)
         if options.unique:
-            _settle_uniqueness(instance, options, answer, clock)
+            _settle_uniqueness(instance, options, encoder, answer, clock)
     answer.stats = {**stats, **answer.stats}
     return answer
 
@@ -462,19 +462,20 @@ def _infeasibility_certificate(
     return _refute(instance, options, cnf_encoder, cnf, [], claim, clock)
 
 
-def _settle_uniqueness(instance: PartitionInstance, options: SolveOptions, answer: Answer, clock: Clock) -> None:
+def _settle_uniqueness(
+    instance: PartitionInstance, options: SolveOptions, solved_by: Encoder, answer: Answer, clock: Clock
+) -> None:
     """Second solve with the blocking clause: UNSAT (with a checked proof) ⇒ `unique`; a model ⇒ `alternative`."""
     assert answer.classes is not None
-    encoder = PartitionToCnf(clock.deadline())
     try:
-        cnf = encoder.forward(instance)
+        encoder, cnf = _direct_cnf(instance, solved_by, clock)
     except TimeLimitReached as exc:
         answer.stats["unique_check"] = Status.UNKNOWN.value
         answer.message = f"uniqueness not settled: {exc}"
         return
     blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
     claim = "a solution exists that differs from this one on the constrained tokens (up to relabelling)"
-    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, blocking]), options, clock, proof=options.proof)
+    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, blocking], by_ref=True), options, clock, proof=options.proof)
     answer.stats["unique_check"] = result.status.value
     if result.status is Status.SATISFIABLE:
         answer.alternative = _verified_rival(instance, encoder.backward(result.assignment))
@@ -490,6 +491,14 @@ def _settle_uniqueness(instance: PartitionInstance, options: SolveOptions, answe
     if certificate.checked:  # a proof not checked in time leaves the answer `solved`
         answer.status = AnswerStatus.UNIQUE
         answer.certificate = certificate
+
+
+def _direct_cnf(instance: PartitionInstance, solved_by: Encoder, clock: Clock) -> tuple[PartitionToCnf, CNF]:
+    """The exact instance's direct CNF: the one the first solve used (pysat), else one built in the time left."""
+    if type(solved_by) is PartitionToCnf:
+        return solved_by, solved_by.hard
+    encoder = PartitionToCnf(clock.deadline())
+    return encoder, encoder.forward(instance)
 
 
 def _settle_refined_uniqueness(
@@ -556,7 +565,7 @@ def _refute(
     clock: Clock,
 ) -> Certificate:
     """Solve `cnf + extra` with proof logging; a checked DRUP proof if UNSAT, else an unchecked `none`."""
-    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, *extra]), options, clock, proof=True)
+    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, *extra], by_ref=True), options, clock, proof=True)
     if result.status is not Status.UNSATISFIABLE or result.proof is None:
         return _unrefuted(result.status, claim)
     return _checked_certificate(instance, options, encoder, cnf, result.proof, extra, claim, clock)

@@ -57,14 +57,15 @@ class Job:
 def jobs_for(suite: str, solvers: list[str], time_limit: float) -> list[Job]:
     """Instance-major order, so that partial results cover whole instances for all solvers.
 
-    A solver whose backend cannot take an instance's kind (e.g. `cpsat` on an LSA best-fit) gets no job there.
+    A solver whose backend or sub-solver cannot take an instance's kind (e.g. `cpsat` on an LSA best-fit, or
+    `gradient-embed`, whose `mlp:` settings are for partitions, on any LSA instance) gets no job there.
     """
-    backends = {solver: solver_config(solver).options.get("backend", "pysat") for solver in solvers}
+    options = {solver: solver_config(solver).options for solver in solvers}
     return [
         Job(suite, spec, solver, time_limit)
         for spec in SUITES[suite].specs()
         for solver in solvers
-        if applies(spec, backends[solver])
+        if applies(spec, options[solver].get("backend", "pysat"), options[solver].get("solver"))
     ]
 
 

@@ -180,15 +180,34 @@ register(
 )
 
 
-def applies(spec: Spec, backend: str) -> bool:
-    """Whether a backend can solve the spec's kind (and LSA mode); the harness runs no job that cannot apply."""
+def applies(spec: Spec, backend: str, solver: str | None = None) -> bool:
+    """Whether a backend, with its sub-solver if one is named, can solve the spec's kind (and LSA mode); the
+    harness runs no job that cannot apply. One name may serve both kinds with different sub-solvers: `gradient`
+    takes `mlp:...` settings for partitions and only `adam` for LSA."""
+    from solvers.base import LSA_TARGETS, PARTITION_TARGETS, registry
+
     if spec["kind"] == "lsa":
         from solvers.lsa_pipeline import BACKENDS
 
-        return backend in BACKENDS[spec["mode"]]
-    from solvers.base import PARTITION_TARGETS, registry
+        kind_ok, targets = backend in BACKENDS[spec["mode"]], LSA_TARGETS
+    else:
+        kind_ok = any(b.name == backend and b.accepts & PARTITION_TARGETS for b in registry())
+        targets = PARTITION_TARGETS
+    return kind_ok and (solver is None or takes_solver(backend, solver, targets))
 
-    return any(b.name == backend and b.accepts & PARTITION_TARGETS for b in registry())
+
+def takes_solver(backend: str, solver: str, targets: frozenset[str]) -> bool:
+    """Whether the backend that serves `targets` accepts the sub-solver (an uninstalled one is not judged here)."""
+    from problems.errors import InvalidOptions, UnknownBackend
+    from solvers.base import get_backend
+
+    try:
+        get_backend(backend, solver, targets)
+    except InvalidOptions:
+        return False
+    except UnknownBackend:  # the CLI skips uninstalled backends, with a reason, before making jobs
+        return True
+    return True
 
 
 def build_instance(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:

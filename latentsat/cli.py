@@ -167,6 +167,8 @@ def print_answer(answer: Answer) -> None:
     console.print(table)
     if answer.certificate:
         console.print(f"certificate: {answer.certificate.kind}, checked={answer.certificate.checked}")
+    if answer.message:
+        console.print(answer.message)
     console.print({k: v for k, v in answer.stats.items() if k in ("backend", "solver", "wall_s", "encode_s")})
 
 

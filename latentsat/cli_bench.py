@@ -58,6 +58,8 @@ def run_and_report(suite: str, solvers: list[str], out: Path, time_limit: float,
     from bench.runner import RunLimits, iter_progress, jobs_for, load_records, run_jobs
 
     jobs = jobs_for(suite, solvers, time_limit)
+    for name in sorted(set(solvers) - {job.solver for job in jobs}):
+        console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
     for on_done in iter_progress(len(jobs), suite):
         run_jobs(jobs, out, RunLimits(time_limit=time_limit, memory_mb=memory_mb), on_done)
     keys = {job.key for job in jobs}

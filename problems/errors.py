@@ -63,3 +63,10 @@ class SolverFailed(LatentsatError):
     """The solver process crashed or hit a resource cap before answering."""
 
     code = "solver_failed"
+
+
+class TimeLimitReached(LatentsatError):
+    """The time limit ran out inside a step that has no partial result, such as an encoding; the pipeline turns
+    it into the status `unknown`, so it never reaches a caller."""
+
+    code = "time_limit"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import ClassVar, TypeVar
 
 import numpy as np
 from pysat.card import CardEnc, EncType
@@ -12,8 +12,12 @@ from pysat.formula import CNF, WCNF, IDPool
 
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import constrained_mask
+from reductions.deadline import check_deadline, paced, paced_rows
+
+T = TypeVar("T")
 
 PAIRWISE_LIMIT = 6
+CLAUSES_PER_CHECK = 50_000  # copying clauses into a formula costs ~2 µs each: a check every ~0.1 s
 
 
 def amo_encoding(width: int) -> int:
@@ -34,12 +38,14 @@ class PartitionToCnf:
     With noise, sample clauses carry a relaxation literal r_s and Σ_s mult_s·r_s ≤ max_violations.
     Size: Σ N_i K_i + V ΠK_i variables, O(n ΠK_i + Σ N_i K_i² + V² ΠK_i) clauses.
     Unconstrained tokens get no variables. Proof: docs/encodings.md.
+    With a `deadline` (a `time.perf_counter()` value), `forward` raises `TimeLimitReached` once it passes.
     """
 
     name: ClassVar[str] = "partition->cnf"
     version: ClassVar[str] = "1"
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = deadline
         self.pool = IDPool()
         self.relaxation: list[int] = []
         self.multiplicity: list[int] = []
@@ -62,6 +68,7 @@ class PartitionToCnf:
         self._label_clauses(cnf)
         self._sample_clauses(cnf, relax=noisy)
         if isinstance(instance.max_violations, int) and instance.max_violations > 0:
+            self._check_deadline()  # the totalizer is one native call: checked before, not inside
             weighted = [r for r, m in zip(self.relaxation, self.multiplicity, strict=True) for _ in range(m)]
             bound = CardEnc.atmost(weighted, instance.max_violations, vpool=self.pool, encoding=EncType.totalizer)
             cnf.extend(bound.clauses)
@@ -75,7 +82,7 @@ class PartitionToCnf:
     def _class_clauses(self, cnf: CNF) -> None:
         for i, tokens in enumerate(self.constrained):
             budget = self.instance.budgets[i]
-            for t in tokens:
+            for t in self._paced(tokens):
                 lits = [self.x(i, int(t), k) for k in range(budget)]
                 cnf.append(lits)
                 if budget > 1:
@@ -89,7 +96,7 @@ class PartitionToCnf:
         def u(j: int, k: int) -> int:
             return self.pool.id(("u", group, j, k))
 
-        for j, t in enumerate(int(v) for v in tokens):
+        for j, t in self._paced(enumerate(int(v) for v in tokens)):
             for k in range(budget - 1):  # u[j,k] ⇔ u[j-1,k] ∨ x[t_j,k]
                 cnf.append([-self.x(group, t, k), u(j, k)])
                 if j == 0:
@@ -103,7 +110,7 @@ class PartitionToCnf:
 
     def _label_clauses(self, cnf: CNF) -> None:
         n_labels = self.instance.n_labels
-        for cell in self.cells:
+        for cell in self._paced(self.cells):
             lits = [self.y(cell, v) for v in range(n_labels)]
             if n_labels > 1:
                 cnf.extend(CardEnc.atmost(lits, 1, vpool=self.pool, encoding=amo_encoding(n_labels)).clauses)
@@ -123,15 +130,28 @@ class PartitionToCnf:
             negated = [-x_ids[i][rows[:, i], k] for i, k in enumerate(cell)]
             y_col = np.asarray([self.y(cell, v) for v in range(self.instance.n_labels)])[label_col]
             block = np.column_stack([*negated, y_col, relax_col] if relax else [*negated, y_col])
-            cnf.clauses.extend(block.tolist())  # in bulk: CNF.extend inspects every literal to update nv
+            for clauses in paced_rows(block, self.deadline, self.name):
+                cnf.clauses.extend(clauses)  # in bulk: CNF.extend inspects every literal to update nv
         cnf.nv = max(cnf.nv, self.pool.top)
 
     def _x_table(self, group: int) -> np.ndarray:
         """x ids as an array [token, class]; unconstrained tokens hold 0 and are never indexed."""
         table = np.zeros((self.instance.sizes[group], self.instance.budgets[group]), dtype=np.int64)
-        for t in self.constrained[group]:
+        for t in self._paced(self.constrained[group]):
             table[t] = [self.x(group, int(t), k) for k in range(self.instance.budgets[group])]
         return table
+
+    def _paced(self, items: Iterable[T]) -> Iterator[T]:
+        return paced(items, self.deadline, self.name)
+
+    def _check_deadline(self) -> None:
+        check_deadline(self.deadline, self.name)
+
+    def _extend(self, formula: CNF | WCNF, clauses: list[list[int]]) -> None:
+        """`formula.extend(clauses)` in chunks, with the deadline checked between them."""
+        for start in range(0, len(clauses), CLAUSES_PER_CHECK):
+            self._check_deadline()
+            formula.extend(clauses[start : start + CLAUSES_PER_CHECK])
 
     def backward(self, assignment: Sequence[int]) -> PartitionSolution:
         """Classes from the true x literals; table cells from the true y literals (unreached cells included)."""
@@ -196,16 +216,18 @@ class PartitionToMaxSat(PartitionToCnf):
     def forward(self, instance: PartitionInstance) -> WCNF:  # type: ignore[override]
         hard = super().forward(instance)
         wcnf = WCNF()
-        wcnf.extend(hard.clauses)
-        for r, weight in zip(self.relaxation, self.multiplicity, strict=True):
+        self._extend(wcnf, hard.clauses)
+        for r, weight in self._paced(zip(self.relaxation, self.multiplicity, strict=True)):
             wcnf.append([-r], weight=weight)
         return wcnf
 
     def optimality_cnf(self, below: int) -> CNF:
         """Hard clauses plus Σ mult_s·r_s ≤ below − 1: UNSAT proves no solution has fewer than `below`."""
-        cnf = CNF(from_clauses=self.hard.clauses)
-        weighted = [r for r, m in zip(self.relaxation, self.multiplicity, strict=True) for _ in range(m)]
         if below == 0:
             raise ValueError("optimality at 0 violations needs no proof")
+        cnf = CNF()
+        self._extend(cnf, self.hard.clauses)
+        weighted = [r for r, m in zip(self.relaxation, self.multiplicity, strict=True) for _ in range(m)]
+        self._check_deadline()
         cnf.extend(CardEnc.atmost(weighted, below - 1, vpool=self.pool, encoding=EncType.totalizer).clauses)
         return cnf

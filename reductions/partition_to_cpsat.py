@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import ClassVar, TypeVar
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import constrained_mask
+from reductions.deadline import paced
+
+T = TypeVar("T")
 
 
 class PartitionToCpSat:
@@ -21,12 +24,14 @@ class PartitionToCpSat:
       precedence:  class[i,t_0] = 0,  class[i,t_j] ≤ seen[i,j-1] + 1,  seen[i,j] = max(seen[i,j-1], class[i,t_j])
     With noise: ok_s ⇒ element holds; Σ mult_s·¬ok_s ≤ max_violations, or minimised under "minimize".
     Size: Σ N_i + ΠK_i + 2n variables, n element constraints.
+    With a `deadline` (a `time.perf_counter()` value), `forward` raises `TimeLimitReached` once it passes.
     """
 
     name: ClassVar[str] = "partition->cpsat"
     version: ClassVar[str] = "1"
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = deadline
         self.model = cp_model.CpModel()
         self.class_var: dict[tuple[int, int], cp_model.IntVar] = {}
         self.label_var: list[cp_model.IntVar] = []
@@ -38,11 +43,12 @@ class PartitionToCpSat:
         self.cells = list(itertools.product(*(range(k) for k in instance.budgets)))
         model = self.model
         for i, tokens in enumerate(self.constrained):
-            for t in tokens:
+            for t in self._paced(tokens):
                 self.class_var[i, int(t)] = model.new_int_var(0, instance.budgets[i] - 1, f"class[{i},{t}]")
             self._precedence(i, tokens)
         self.label_var = [
-            model.new_int_var(0, instance.n_labels - 1, f"label[{','.join(map(str, c))}]") for c in self.cells
+            model.new_int_var(0, instance.n_labels - 1, f"label[{','.join(map(str, c))}]")
+            for c in self._paced(self.cells)
         ]
         self._samples()
         return model
@@ -52,7 +58,7 @@ class PartitionToCpSat:
         first = self.class_var[group, int(tokens[0])]
         self.model.add(first == 0)
         seen = first
-        for j, t in enumerate(tokens[1:], start=1):
+        for j, t in self._paced(enumerate(tokens[1:], start=1)):
             current = self.class_var[group, int(t)]
             self.model.add(current <= seen + 1)
             bigger = self.model.new_int_var(0, self.instance.budgets[group] - 1, f"seen[{group},{j}]")
@@ -65,7 +71,7 @@ class PartitionToCpSat:
         )
         strides = np.cumprod((1, *self.instance.budgets[:0:-1]))[::-1]
         noisy = self.instance.max_violations != 0
-        for s, row in enumerate(rows.tolist()):
+        for s, row in self._paced(enumerate(rows.tolist())):
             # label[Σ_i class[i,t_i]·stride_i] = v
             cell = sum(
                 int(stride) * self.class_var[i, t] for i, (t, stride) in enumerate(zip(row[:-1], strides, strict=True))
@@ -85,6 +91,9 @@ class PartitionToCpSat:
             else:
                 self.model.add(total <= int(self.instance.max_violations))
 
+    def _paced(self, items: Iterable[T]) -> Iterator[T]:
+        return paced(items, self.deadline, self.name)
+
     def backward(self, values: Sequence[int]) -> PartitionSolution:
         """Read class and label variables from the solver's value vector (indexed by proto variable)."""
         classes = [[0] * n for n in self.instance.sizes]
@@ -96,7 +105,7 @@ class PartitionToCpSat:
     def exclude(self, canonical: PartitionSolution) -> None:
         """Add "some constrained token leaves its canonical class" (uniqueness check under precedence)."""
         moved = []
-        for (i, t), var in self.class_var.items():
+        for (i, t), var in self._paced(self.class_var.items()):
             leaves = self.model.new_bool_var(f"moved[{i},{t}]")
             self.model.add(var != canonical.classes[i][t]).only_enforce_if(leaves)
             moved.append(leaves)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -10,6 +10,7 @@ from pysat.formula import CNF
 
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, constrained_mask
+from reductions.deadline import paced_rows
 from reductions.partition_to_cnf import PartitionToCnf
 from reductions.partition_to_quotient import PartitionToQuotient
 
@@ -60,10 +61,10 @@ class PartitionToImpliedCnf(PartitionToCnf):
         """Sample pairs that share a token and differ in label, by which other groups separate them."""
         rows = np.unique(np.column_stack([instance.tokens, instance.label_ids]), axis=0)
         for group in range(instance.n_groups):
-            a, b = _label_conflicts_sharing(rows, group)
+            a, b = _label_conflicts_sharing(rows, group, self._check_deadline)
             others = [i for i in range(instance.n_groups) if i != group]
             differ = np.column_stack([a[:, i] != b[:, i] for i in others])
-            for pattern in {tuple(p) for p in differ.tolist()}:
+            for pattern in self._paced({tuple(p) for p in differ.tolist()}):
                 groups = [i for i, d in zip(others, pattern, strict=True) if d]
                 chosen = np.all(differ == np.asarray(pattern), axis=1)
                 if len(groups) == 1:  # the one differing group must split the two tokens
@@ -74,7 +75,7 @@ class PartitionToImpliedCnf(PartitionToCnf):
     def _difference_clauses(self) -> list[list[int]]:
         x_ids = [self._x_table(i) for i in range(self.instance.n_groups)]
         binary = [_different_clauses(x_ids[group], a, b) for group, a, b in self.must_differ]
-        return [*_rows(binary), *self._wide_clauses(self.wide, x_ids)]
+        return [*self._rows(binary), *self._wide_clauses(self.wide, x_ids)]
 
     def _wide_clauses(
         self, wide: list[tuple[list[int], np.ndarray, np.ndarray]], x_ids: list[np.ndarray]
@@ -105,13 +106,22 @@ class PartitionToImpliedCnf(PartitionToCnf):
                 xa, xb = x_ids[group][pairs[mine, 1], k], x_ids[group][pairs[mine, 2], k]
                 clauses.append(np.column_stack([-xa, -xb, e_ids[mine]]))
         offset = 0
-        out = [*_rows(clauses)]
-        for groups, a, _ in wide:
+        out = self._rows(clauses)
+        for groups, a, _ in self._paced(wide):
             width = len(groups)
             ids = e_ids[inverse[offset : offset + width * len(a)]].reshape(width, len(a)).T
             offset += width * len(a)
-            out.extend(_rows([-ids]))
+            out.extend(self._rows([-ids]))
         return out
+
+    def _rows(self, blocks: list[np.ndarray]) -> list[list[int]]:
+        """The clauses of all blocks; repeats are kept (harmless, and sorting rows to drop them costs more)."""
+        if not blocks:
+            return []
+        clauses: list[list[int]] = []
+        for chunk in paced_rows(np.concatenate(blocks), self.deadline, self.name):
+            clauses.extend(chunk)
+        return clauses
 
 
 MAX_SAMPLE_PAIRS = 2_000_000  # beyond this many pairs sharing a token, the implied clauses would not fit memory
@@ -128,12 +138,15 @@ def _sample_pairs(instance: PartitionInstance) -> int:
     )
 
 
-def _label_conflicts_sharing(rows: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
+def _label_conflicts_sharing(
+    rows: np.ndarray, group: int, check_deadline: Callable[[], None]
+) -> tuple[np.ndarray, np.ndarray]:
     """All pairs of distinct sample rows with the same token in `group` and different labels."""
     ordered = rows[np.argsort(rows[:, group], kind="stable")]
     key = ordered[:, group]
     firsts, seconds = [], []
     for gap in range(1, len(ordered)):
+        check_deadline()
         same = key[:-gap] == key[gap:]
         if not same.any():
             break  # rows are sorted by token: no run is longer than this gap
@@ -177,13 +190,6 @@ def _different_clauses(x_table: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.
     return np.concatenate([np.column_stack([-x_table[lo, k], -x_table[hi, k]]) for k in range(x_table.shape[1])])
 
 
-def _rows(blocks: list[np.ndarray]) -> list[list[int]]:
-    """The clauses of all blocks; repeats are kept (harmless, and sorting rows to drop them costs more)."""
-    if not blocks:
-        return []
-    return np.concatenate(blocks).tolist()
-
-
 class PartitionToFastCnf:
     """Partition recovery → CNF for the fast backend: `PartitionToQuotient`, then `PartitionToImpliedCnf`.
 
@@ -195,7 +201,8 @@ class PartitionToFastCnf:
     name: ClassVar[str] = "partition->cnf+implied∘partition->quotient"
     version: ClassVar[str] = "3"
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = deadline  # `encode` stops here (the linear-time `reduce` needs no deadline)
         self.quotient = PartitionToQuotient()
         self.inner = PartitionToImpliedCnf()
 
@@ -210,7 +217,8 @@ class PartitionToFastCnf:
         return self.reduced
 
     def encode(self) -> CNF:
-        """The second step, on the quotient from `reduce`."""
+        """The second step, on the quotient from `reduce`; it raises `TimeLimitReached` past `self.deadline`."""
+        self.inner.deadline = self.deadline
         self.hard = self.inner.forward(self.reduced)
         return self.hard
 

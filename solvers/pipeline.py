@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pysat.formula import CNF
 
 from problems.answers import Answer, AnswerStatus, Certificate, SolveOptions, TableEntry
-from problems.errors import InvalidOptions, UnknownKind, VerificationFailed
+from problems.errors import InvalidOptions, TimeLimitReached, UnknownKind, VerificationFailed
 from problems.heuristics import local_search
 from problems.neighbours import (
     distinct_label_witness,
@@ -55,6 +55,10 @@ class Clock:
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
+    def deadline(self) -> float:
+        """The end of the budget on `time.perf_counter()`'s scale, which is what encoders check."""
+        return self.start + self.seconds
+
 
 def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> Answer:
     """Solve one partition instance and return a verified answer (never an unverified solution)."""
@@ -73,18 +77,45 @@ def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> A
         return _pigeonhole_answer(instance, witness, clock)
     if options.unique and not is_complete(backend):
         raise InvalidOptions(f"{options.backend!r} is a heuristic: it cannot prove uniqueness", "options.unique")
-    encoder = _encoder(instance, options, backend.accepts)
+    encoder = _encoder(instance, options, backend.accepts, clock.deadline())
     if isinstance(backend, IncrementalBackend) and isinstance(encoder, PartitionToFastCnf):
         answer = _solve_fast(instance, options, encoder, backend, clock)
     else:
-        target = encoder.forward(instance)
-        encode_s = clock.elapsed()
-        logs_proofs = isinstance(backend, PysatBackend) and can_log_proofs(backend.solver)
-        result = backend.solve(target, _limits(options, clock, proof=options.proof and logs_proofs))
-        stats = _stats(options, backend, result, encode_s, target)
-        answer = _interpret(instance, options, encoder, result, clock, stats)
+        answer = _solve_direct(instance, options, encoder, backend, clock)
     answer.stats["wall_s"] = round(clock.elapsed(), 4)
     return answer
+
+
+def _solve_direct(
+    instance: PartitionInstance, options: SolveOptions, encoder: Encoder, backend: Any, clock: Clock
+) -> Answer:
+    """Encode (the encoder stops at the deadline), solve with the time left, decode and verify."""
+    try:
+        target = encoder.forward(instance)
+    except TimeLimitReached as exc:
+        return _out_of_time(options, backend, exc, clock.elapsed())
+    encode_s = clock.elapsed()
+    logs_proofs = isinstance(backend, PysatBackend) and can_log_proofs(backend.solver)
+    result = backend.solve(target, _limits(options, clock, proof=options.proof and logs_proofs))
+    stats = _stats(options, backend, result, encode_s, target)
+    return _interpret(instance, options, encoder, result, clock, stats)
+
+
+def _out_of_time(
+    options: SolveOptions, backend: Any, exc: TimeLimitReached, encode_s: float, stats: dict[str, Any] | None = None
+) -> Answer:
+    """`unknown`: the time limit ran out while the target was being built, so no solver ran."""
+    return Answer(
+        status=AnswerStatus.UNKNOWN,
+        message=str(exc),
+        stats={
+            "backend": options.backend,
+            "solver": getattr(backend, "solver", options.backend),
+            **(stats or {}),
+            "encode_s": round(encode_s, 4),
+            "reason": "time limit during encoding",
+        },
+    )
 
 
 def _solve_fast(
@@ -104,7 +135,10 @@ def _solve_fast(
         answer.stats = {"backend": options.backend, "solver": backend.solver, **warm, **answer.stats}
         return answer
     start = time.perf_counter()
-    target = encoder.encode()
+    try:
+        target = encoder.encode()
+    except TimeLimitReached as exc:
+        return _out_of_time(options, backend, exc, time.perf_counter() - start, warm)
     encode_s = time.perf_counter() - start
     refine = _block_first_model(encoder) if options.unique else None
     # one incremental run: the first model, then its blocking clause, keeping what was learned
@@ -221,14 +255,22 @@ def _refute_rivals(search: RivalSearch, options: SolveOptions, clock: Clock) -> 
     except ChildTimeout:
         return SolveResult(Status.UNKNOWN, wall_s=limits.seconds, stats={"reason": "time limit"})
     if result.status in (Status.SATISFIABLE, Status.UNSATISFIABLE):
-        search.encoder.encode()
+        # a verdict reached in time gets the checking grace for the rebuild its decoding or proof check needs
+        search.encoder.deadline = clock.deadline() + CHECK_GRACE_S
+        try:
+            search.encoder.encode()
+        except TimeLimitReached:
+            return SolveResult(Status.UNKNOWN, wall_s=limits.seconds, stats={"reason": "time limit rebuilding the CNF"})
     return result
 
 
 def _encode_and_solve(search: RivalSearch, limits: Limits, in_process: bool | None) -> SolveResult:
     start = time.perf_counter()
-    with gc_paused():  # a third of the encoding time at N=50 went to collector passes over the new clause lists
-        target = search.encoder.encode()
+    try:
+        with gc_paused():  # a third of the encoding time at N=50 went to collector passes over the new clause lists
+            target = search.encoder.encode()
+    except TimeLimitReached:
+        return SolveResult(Status.UNKNOWN, wall_s=limits.seconds, stats={"reason": "time limit during encoding"})
     blocking = search.encoder.blocking_clause(PartitionSolution(search.classes, {}))
     encode_s = time.perf_counter() - start
     limits = replace(limits, seconds=max(0.0, limits.seconds - encode_s))
@@ -269,14 +311,15 @@ def _backend(instance: PartitionInstance, options: SolveOptions) -> Any:
     return get_backend(options.backend, options.solver, PARTITION_TARGETS)
 
 
-def _encoder(instance: PartitionInstance, options: SolveOptions, accepts: frozenset[str]) -> Encoder:
+def _encoder(instance: PartitionInstance, options: SolveOptions, accepts: frozenset[str], deadline: float) -> Encoder:
+    """A fresh encoder for the backend's target; every one but the (linear-time) samples map stops at `deadline`."""
     if "samples" in accepts:
         return PartitionToSamples()
     if options.backend == "cpsat":
-        return PartitionToCpSat()
+        return PartitionToCpSat(deadline)
     if options.backend == "fast" and instance.max_violations == 0:
-        return PartitionToFastCnf()
-    return PartitionToMaxSat() if instance.max_violations == "minimize" else PartitionToCnf()
+        return PartitionToFastCnf(deadline)
+    return PartitionToMaxSat(deadline) if instance.max_violations == "minimize" else PartitionToCnf(deadline)
 
 
 def _limits(options: SolveOptions, clock: Clock, proof: bool) -> Limits:
@@ -328,7 +371,7 @@ def _interpret(
     else:
         answer = _verified_answer(instance, encoder, result, AnswerStatus.SOLVED)
         if options.unique:
-            _settle_uniqueness(instance, options, answer, clock)
+            _settle_uniqueness(instance, options, encoder, answer, clock)
     answer.stats = {**stats, **answer.stats}
     return answer
 
@@ -412,19 +455,28 @@ def _infeasibility_certificate(
         return _checked_certificate(instance, options, encoder, encoder.hard, result.proof, [], claim, clock)
     if not options.proof:
         return Certificate(kind="none", checked=False, claim=claim)
-    cnf_encoder = PartitionToCnf()
-    cnf = cnf_encoder.forward(instance)
+    cnf_encoder = PartitionToCnf(clock.deadline())
+    try:
+        cnf = cnf_encoder.forward(instance)
+    except TimeLimitReached:
+        return _unrefuted(Status.UNKNOWN, claim)
     return _refute(instance, options, cnf_encoder, cnf, [], claim, clock)
 
 
-def _settle_uniqueness(instance: PartitionInstance, options: SolveOptions, answer: Answer, clock: Clock) -> None:
+def _settle_uniqueness(
+    instance: PartitionInstance, options: SolveOptions, solved_by: Encoder, answer: Answer, clock: Clock
+) -> None:
     """Second solve with the blocking clause: UNSAT (with a checked proof) ⇒ `unique`; a model ⇒ `alternative`."""
     assert answer.classes is not None
-    encoder = PartitionToCnf()
-    cnf = encoder.forward(instance)
+    try:
+        encoder, cnf = _direct_cnf(instance, solved_by, clock)
+    except TimeLimitReached as exc:
+        answer.stats["unique_check"] = Status.UNKNOWN.value
+        answer.message = f"uniqueness not settled: {exc}"
+        return
     blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
     claim = "a solution exists that differs from this one on the constrained tokens (up to relabelling)"
-    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, blocking]), options, clock, proof=options.proof)
+    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, blocking], by_ref=True), options, clock, proof=options.proof)
     answer.stats["unique_check"] = result.status.value
     if result.status is Status.SATISFIABLE:
         answer.alternative = _verified_rival(instance, encoder.backward(result.assignment))
@@ -440,6 +492,14 @@ def _settle_uniqueness(instance: PartitionInstance, options: SolveOptions, answe
     if certificate.checked:  # a proof not checked in time leaves the answer `solved`
         answer.status = AnswerStatus.UNIQUE
         answer.certificate = certificate
+
+
+def _direct_cnf(instance: PartitionInstance, solved_by: Encoder, clock: Clock) -> tuple[PartitionToCnf, CNF]:
+    """The exact instance's direct CNF: the one the first solve used (pysat), else one built in the time left."""
+    if type(solved_by) is PartitionToCnf:
+        return solved_by, solved_by.hard
+    encoder = PartitionToCnf(clock.deadline())
+    return encoder, encoder.forward(instance)
 
 
 def _settle_refined_uniqueness(
@@ -476,10 +536,13 @@ def _optimality_certificate(
     violations = answer.violations or 0
     if violations == 0:
         return Certificate(kind="solution", checked=True, claim="0 violations is optimal by definition")
-    encoder = PartitionToMaxSat()
-    encoder.forward(instance)
-    cnf = encoder.optimality_cnf(violations)
     claim = f"a solution with at most {violations - 1} violated samples exists"
+    encoder = PartitionToMaxSat(clock.deadline())
+    try:
+        encoder.forward(instance)
+        cnf = encoder.optimality_cnf(violations)
+    except TimeLimitReached:
+        return _unrefuted(Status.UNKNOWN, claim)
     certificate = _refute(instance, options, encoder, cnf, [], claim, clock)
     if not certificate.checked:  # keep the verified solution as the certificate of what was found
         certificate.kind = "none"
@@ -503,10 +566,15 @@ def _refute(
     clock: Clock,
 ) -> Certificate:
     """Solve `cnf + extra` with proof logging; a checked DRUP proof if UNSAT, else an unchecked `none`."""
-    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, *extra]), options, clock, proof=True)
+    result = _solve_cnf(CNF(from_clauses=[*cnf.clauses, *extra], by_ref=True), options, clock, proof=True)
     if result.status is not Status.UNSATISFIABLE or result.proof is None:
-        return Certificate(kind="none", checked=False, claim=f"not refuted ({result.status.value}): {claim}")
+        return _unrefuted(result.status, claim)
     return _checked_certificate(instance, options, encoder, cnf, result.proof, extra, claim, clock)
+
+
+def _unrefuted(status: Status, claim: str) -> Certificate:
+    """No refutation of `claim`: the solver's verdict was `status` (unknown if the encoding ran out of time)."""
+    return Certificate(kind="none", checked=False, claim=f"not refuted ({status.value}): {claim}")
 
 
 def _checked_certificate(

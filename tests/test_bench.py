@@ -190,3 +190,14 @@ def test_a_wrong_lsa_answer_does_not_verify() -> None:
     wrong = answer.model_copy(update={"b": [str(Fraction(v) + 1) for v in answer.b]})
     assert verified_lsa(instance, wrong) is False
     assert verified_lsa(instance, LsaAnswer(status="unknown", mode="exact-grid")) is None
+
+
+def test_a_configuration_whose_sub_solver_does_not_fit_a_kind_gets_no_job_there(tmp_path: Path) -> None:
+    """`gradient-embed` and `gradient-long` set the partition learner's `mlp:` options; LSA's gradient takes none."""
+    tuned = ["gradient-embed", "gradient-long"]
+    lsa = {(job.instance["mode"], job.solver) for job in jobs_for("lsa", ["gradient", *tuned], 5.0)}
+    assert lsa == {("real", "gradient"), ("best-fit", "gradient")}
+    assert {job.solver for job in jobs_for("tiny", tuned, 5.0)} == set(tuned)
+    result = CliRunner().invoke(app, ["bench", "--suite", "lsa-tiny", "--solvers", tuned[0], "--out", str(tmp_path)])
+    assert result.exit_code == 0 and "cannot take any instance" in result.output
+    assert load_records(tmp_path) == []

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from problems.answers import Answer
+from problems.generate import planted_partition
 from problems.partition import dump_npz, instance_from_dict
 from service.client import ApiError, Client
 from solvers.certificates import check_answer
@@ -133,6 +134,16 @@ def test_time_limit_is_honoured(server: Server, long_instance: dict[str, Any]) -
         assert job["state"] == "done" and job["status"] == "unknown"
         assert job["finished_at"] - job["started_at"] <= 3 + 1
         assert client.result(job["id"])["status"] == "unknown"
+
+
+def test_an_encoding_longer_than_the_time_limit_ends_the_job_as_unknown(server: Server) -> None:
+    """27,632 samples: encoding the CNF takes seconds; the job stops at its 0.5 s limit with a clear answer."""
+    instance, _ = planted_partition(3, 1000, 3, 2, factor=4, seed=0)
+    with client_for(server) as client:
+        job = client.wait(client.submit_npz(dump_npz(instance), options={"time_limit": 0.5})["id"], timeout=30)
+        assert job["state"] == "done" and job["status"] == "unknown"
+        assert job["finished_at"] - job["started_at"] <= 0.5 + 2
+        assert "ran out during encoding" in client.result(job["id"])["message"]
 
 
 def test_npz_upload(server: Server, small_instance: dict[str, Any]) -> None:

@@ -27,13 +27,16 @@ from typing import Any
 from problems.answers import SolveOptions
 from problems.errors import LatentsatError
 from service.store import JobRecord, JobState, Store
+from solvers.base import SOLVER_MODULES
 from solvers.child import _die_with_parent
 
 logger = logging.getLogger("latentsat.service")
 
 # Every job process re-runs the server's main module (multiprocessing's "fixup"; preloading "__main__" does not
 # prevent it on 3.11), so the fork server preloads what `latentsat serve` imports: a job starts in ~10 ms, not 200.
+# The backends and PySAT's solvers too: a solve imports them on first use, and each job process is a first use.
 PRELOAD = ["latentsat.cli", "service.workers", "service.formats", "solvers.pipeline", "problems.generate"]
+PRELOAD += SOLVER_MODULES
 # Error codes that mean the input was bad rather than that something broke.
 INPUT_CODES = frozenset({"invalid_instance", "invalid_options", "unknown_backend", "unknown_kind"})
 

@@ -15,13 +15,11 @@ from typing import Any, ClassVar
 from problems.errors import InvalidOptions
 from solvers.base import Limits, SolveResult, Status, target_kind, wrong_target
 from solvers.child import run_in_child_streaming
-from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, PysatBackend, proof_lines, validated_solver
+from solvers.pysat import DEFAULT_SOLVER, PROOF_SOLVERS, PysatBackend, proof_lines, solve_until, validated_solver
 
 Refine = Callable[[list[int]], list[list[int]]]
 
 IN_PROCESS_MAX_CLAUSES = 100_000  # below this, a fork costs about as much as the solve: run here, in slices
-FIRST_SLICE_CONFLICTS = 2_000  # the in-process deadline is checked between slices, which double in size
-MAX_SLICE_CONFLICTS = 40_000  # (each new budget restarts CaDiCaL's search; doubling bounds that cost)
 
 
 class IncrementalBackend:
@@ -100,7 +98,7 @@ def _refine_loop(
         rounds = 0
         while True:
             rounds += 1
-            satisfiable = _solve_until(solver, deadline)
+            satisfiable = solve_until(solver, deadline)
             stats = {"rounds": rounds, **{key: int(value) for key, value in solver.accum_stats().items()}}
             if satisfiable is None:
                 return SolveResult(
@@ -127,17 +125,3 @@ def _refine_loop(
             added.extend(extra)
             for clause in extra:
                 solver.add_clause(clause)
-
-
-def _solve_until(solver: Any, deadline: float) -> bool | None:
-    """`solver.solve()`, or None once the deadline passes (checked between conflict budgets when it is finite)."""
-    if deadline == math.inf:
-        return bool(solver.solve())
-    budget = FIRST_SLICE_CONFLICTS
-    while time.perf_counter() < deadline:
-        solver.conf_budget(budget)
-        verdict = solver.solve_limited()
-        if verdict is not None:
-            return bool(verdict)
-        budget = min(2 * budget, MAX_SLICE_CONFLICTS)
-    return None

@@ -146,3 +146,19 @@ def test_a_large_cpsat_model_runs_in_a_child_killed_just_after_the_limit(monkeyp
     killed = CpSatBackend().solve(model, Limits(seconds=SHORT_LIMIT))
     assert killed.status is Status.UNKNOWN and killed.stats["reason"] == "killed at the time limit"
     assert time.perf_counter() - start < SHORT_LIMIT + KILL_MARGIN_S + 1.0
+
+
+@pytest.mark.parametrize("solver", ["cadical195", "glucose4"])
+def test_a_small_hard_cnf_is_solved_in_process_and_stops_at_the_limit(solver: str) -> None:
+    from pysat.formula import CNF
+
+    from bench.checkers import pigeonhole_cnf
+    from solvers.pysat import PysatBackend
+
+    cnf = CNF(from_clauses=pigeonhole_cnf(11))  # a few hundred clauses, minutes of resolution
+    start = time.perf_counter()
+    result = PysatBackend(solver).solve(cnf, Limits(seconds=0.5, proof=True))
+    assert result.status is Status.UNKNOWN and result.stats["in_process"]
+    assert time.perf_counter() - start < 0.5 + 1.5  # a conflict slice here takes well under a second
+    easy = PysatBackend(solver).solve(CNF(from_clauses=pigeonhole_cnf(4)), Limits(seconds=10, proof=True))
+    assert easy.status is Status.UNSATISFIABLE and easy.proof and easy.stats["in_process"]

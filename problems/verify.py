@@ -144,13 +144,21 @@ def canonical_classes(classes: Sequence[Sequence[int]], masks: Sequence[np.ndarr
     for group_classes, mask in zip(classes, masks, strict=True):
         array = np.asarray(group_classes, dtype=np.int64)
         canon = np.zeros(array.size, dtype=np.int64)
-        used = array[mask]
-        values, first = np.unique(used, return_index=True)
-        rank = np.empty(values.size, dtype=np.int64)
-        rank[np.argsort(first)] = np.arange(values.size)
-        canon[mask] = rank[np.searchsorted(values, used)]
+        canon[mask] = first_appearance_ranks(array[mask])
         out.append(canon.tolist())
     return out
+
+
+def first_appearance_ranks(sequence: np.ndarray) -> np.ndarray:
+    """Each value replaced by the rank of its first appearance in `sequence`.
+
+    >>> first_appearance_ranks(np.array([2, 2, 0, 1, 0])).tolist()
+    [0, 0, 1, 2, 1]
+    """
+    values, first = np.unique(sequence, return_index=True)
+    rank = np.empty(values.size, dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(values.size)
+    return rank[np.searchsorted(values, sequence)]
 
 
 def canonical_relabelling(classes: Sequence[Sequence[int]], masks: Sequence[np.ndarray]) -> list[dict[int, int]]:

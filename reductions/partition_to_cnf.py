@@ -11,7 +11,7 @@ from pysat.card import CardEnc, EncType
 from pysat.formula import CNF, WCNF, IDPool
 
 from problems.partition import PartitionInstance, PartitionSolution
-from problems.verify import constrained_mask
+from problems.verify import constrained_mask, first_appearance_ranks
 from reductions.deadline import check_deadline, paced, paced_rows
 
 T = TypeVar("T")
@@ -180,13 +180,8 @@ class PartitionToCnf:
         the precedence clauses allow. Unconstrained tokens keep their number."""
         renumbered = []
         for group_classes, order in zip(classes, self.constrained, strict=True):
-            values = np.asarray(group_classes, dtype=np.int64)
-            along = values[order]
-            firsts = np.sort(np.unique(along, return_index=True)[1])
-            relabel = np.zeros(int(along.max(initial=0)) + 1, dtype=np.int64)
-            relabel[along[firsts]] = np.arange(len(firsts))
-            values = values.copy()
-            values[order] = relabel[along]
+            values = np.array(group_classes, dtype=np.int64)
+            values[order] = first_appearance_ranks(values[order])
             renumbered.append(values)
         return renumbered
 

@@ -81,6 +81,7 @@ def generate(
         if samples is None and factor is None:
             raise InvalidOptions("give --samples or --factor", "samples")
         with progress(f"generating N = {size}, I = {groups}", quiet=quiet) as report:
+            report.stage("draw")
             instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed)  # type: ignore[arg-type]
             report.stage("write")
             if truth is not None:

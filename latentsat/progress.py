@@ -20,7 +20,10 @@ import typer
 from rich.console import Console
 
 QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="no progress display on stderr (also off when stderr is no terminal)")
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="no progress on stderr (shown only when stderr is a terminal)", show_default="off"
+    ),
 ]
 
 # What the solve path reports, in the order it usually reports them; any other name is shown as given.
@@ -45,9 +48,11 @@ class Reporter:
         return self._bar is not None
 
     def stage(self, name: str) -> None:
-        """A new stage starts (the `progress(stage)` callback)."""
+        """A new stage starts (the `progress(stage)` callback); drawn at once, not at the next tick."""
         self.stages.append((name, time.monotonic()))
         self._update(stage=name)
+        if self._bar is not None:
+            self._bar.refresh()  # type: ignore[attr-defined]
 
     __call__ = stage
 

@@ -95,9 +95,7 @@ def _http_date(epoch: float) -> str:
     return formatdate(epoch, usegmt=True)
 
 
-def test_a_refused_connection_is_retried_until_the_server_is_up(
-    tmp_path: Path, small_instance: dict[str, Any]
-) -> None:
+def test_a_refused_connection_is_retried_until_the_server_is_up(tmp_path: Path, small_instance: dict[str, Any]) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     sent = Sent()

@@ -171,8 +171,8 @@ def _class_lines(ax: Axes, sizes: np.ndarray, horizontal: bool) -> None:
     """Class boundaries as lines, and class names at block centres when there are few classes."""
     bounds = np.cumsum(sizes)
     for edge in bounds[:-1]:
-        (ax.axhline if horizontal else ax.axvline)(edge, color="white", linewidth=1.6)
-        (ax.axhline if horizontal else ax.axvline)(edge, color="black", linewidth=0.6)
+        (ax.axhline if horizontal else ax.axvline)(edge, color="white", linewidth=2.6)
+        (ax.axhline if horizontal else ax.axvline)(edge, color="black", linewidth=1.0)
     if 1 < len(sizes) <= MAX_TICKED_CLASSES:
         centres = bounds - sizes / 2
         names = [f"c{k}" for k in range(len(sizes))]
@@ -193,7 +193,7 @@ def _block_labels(
         if np.isfinite(value):
             x, y = bounds_j[b] - sizes_j[b] / 2, bounds_i[a] - sizes_i[a] / 2
             box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8, "linewidth": 0}
-            ax.text(x, y, f"{value:.2f}", ha="center", va="center", fontsize=9, bbox=box)
+            ax.text(x, y, f"{value:.2f}", ha="center", va="center", fontsize=10, bbox=box)
 
 
 def _class_sizes(ax: Axes, i: int, group: np.ndarray) -> None:

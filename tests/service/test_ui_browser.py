@@ -7,7 +7,6 @@ With LATENTSAT_UI_SCREENSHOTS=DIR, the screenshots are also written to DIR (docs
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -15,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from service.client import Client
@@ -156,30 +154,6 @@ def test_cancel_from_the_page(ui_server: Server, browser: Any, long_instance: di
     _wait_for(lambda: browser.find_element(By.ID, "state").text == "cancelled", 30, "the job to be cancelled")
     with Client(ui_server.url, KEY_A) as client:
         assert client.job(job["id"])["state"] == "cancelled"
-
-
-def test_pages_need_a_valid_key(ui_server: Server) -> None:
-    """Without a browser: a wrong key is refused, another key's plot is a 404, no cookie means the login page."""
-    login = httpx.post(ui_server.url + "/ui/login", data={"key": "not-a-key"})
-    assert login.status_code == 401 and "not accepted" in login.text
-    assert httpx.get(ui_server.url + "/ui").headers["location"] == "/ui/login"
-    with Client(ui_server.url, KEY_B) as client:
-        job = client.submit({"groups": [{"size": 2, "classes": 1}], "samples": [[0, 1]]}, wait=20)
-    cookies = {"latentsat_key": KEY_A}
-    assert httpx.get(ui_server.url + f"/ui/jobs/{job['id']}/plot.png", cookies=cookies).status_code == 404
-    assert job["id"] not in httpx.get(ui_server.url + "/ui", cookies=cookies).text
-    own = httpx.get(ui_server.url + f"/ui/jobs/{job['id']}/plot.png", cookies={"latentsat_key": KEY_B})
-    assert own.status_code == 200 and own.content.startswith(b"\x89PNG")
-
-
-def test_lsa_job_plot(ui_server: Server) -> None:
-    lsa = json.loads((Path(__file__).resolve().parents[2] / "examples" / "lsa_grid.json").read_text())
-    with Client(ui_server.url, KEY_A) as client:
-        answer = client.solve(lsa, options={"time_limit": 30}, timeout=60)
-        job = client.jobs(limit=1)["jobs"][0]
-    assert answer["status"] == "solved" and job["kind"] == "lsa"
-    png = httpx.get(ui_server.url + f"/v1/jobs/{job['id']}/plot.png", headers={"Authorization": f"Bearer {KEY_A}"})
-    assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
 
 
 def test_jobs_page_shows_every_state(

@@ -132,13 +132,12 @@ def solve(
             num_workers=workers,
             seed=seed,
         )
-        refuse_unsolvable_file(instance_path)
         with progress(f"solving {instance_path.name} with {backend}", quiet=quiet) as report:
             if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
                 instance_json, answer_json = cli_lsa.solve_file(instance_path, options)
             else:
                 report.stage("load")
-                instance = load_instance(instance_path)
+                instance = load_partition(instance_path)
                 report.stage("solve")  # the pipeline's own stages once it takes `progress=report.stage`
                 answer_json = solve_instance(instance, options).model_dump(mode="json")
                 instance_json = instance.to_json_dict() if bundle is not None else {}
@@ -150,6 +149,16 @@ def solve(
             emit(answer_json)
 
     run_guarded(action)
+
+
+def load_partition(path: Path) -> PartitionInstance:
+    """`load_instance`, but a JSON instance of a kind that `solve` does not take gets a message naming the way."""
+    try:
+        return load_instance(path)
+    except InvalidInstance as exc:
+        if exc.field == "kind":
+            refuse_unsolvable_file(path)
+        raise
 
 
 def _options(**fields: Any) -> SolveOptions:

@@ -4,6 +4,7 @@ The pages in a real browser: tests/service/test_ui_browser.py."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,6 @@ def test_pages_need_a_valid_key(server: Server) -> None:
     assert job["id"] not in httpx.get(server.url + "/ui", cookies=cookies).text
     own = httpx.get(server.url + f"/ui/jobs/{job['id']}/plot.png", cookies={"latentsat_key": KEY_B})
     assert own.status_code == 200 and own.content.startswith(b"\x89PNG")
+    for page in ("/ui", f"/ui/jobs/{job['id']}", "/ui/login"):
+        html = httpx.get(server.url + page, cookies={"latentsat_key": KEY_B}).text
+        assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html), page  # nothing external

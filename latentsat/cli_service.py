@@ -30,7 +30,10 @@ def serve(
 
 
 def submit(
-    instance_path: Annotated[Path, typer.Argument(metavar="FILE", help="instance file (.json, any kind; or .npz)")],
+    instance_path: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="instance file (.json, any kind; or .npz)", exists=True, dir_okay=False),
+    ],
     server: Annotated[str, typer.Option(help="service URL", envvar="LATENTSAT_SERVER")] = "http://127.0.0.1:8000",
     api_key: Annotated[str | None, typer.Option(help="bearer key", envvar="LATENTSAT_API_KEY")] = None,
     kind: Annotated[str | None, typer.Option(help="problem kind [default: the file's `kind`, else partition]")] = None,
@@ -45,6 +48,8 @@ def submit(
     import json
     import sys
 
+    import httpx
+
     from service.client import ApiError, Client, JobNotDone
 
     options: dict[str, Any] = {"backend": backend, "unique": unique, "proof": proof}
@@ -58,6 +63,9 @@ def submit(
     except ApiError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2 if exc.status in (413, 422) else 1) from exc
+    except httpx.TransportError as exc:  # no server there, or the connection broke: one line, not a traceback
+        typer.echo(f"error: cannot reach the server at {server}: {exc}", err=True)
+        raise typer.Exit(1) from exc
     except (JobNotDone, OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

@@ -52,7 +52,9 @@ class InputLimits(BaseSettings):
     max_graph_edges: int = Field(default=1_000_000, ge=0, description="edges of a colouring source (R1)")
     max_cnf_variables: int = Field(default=10_000, ge=1, description="variables of a CNF source (R2, R1R2)")
     max_cnf_clauses: int = Field(default=50_000, ge=0, description="clauses of a CNF source (R2, R1R2)")
-    max_points: int = Field(default=10_000, ge=1, description="points of a separability source (R3), P and Q")
+    max_points: int = Field(
+        default=2_000, ge=1, description="|P| + |Q|, and the dimension, of a separability source (R3), each"
+    )
 
     def require(self, value: int, bound_name: str, field: str, what: str) -> None:
         """Raise `InstanceTooLarge` naming `field` when `value` exceeds the bound `bound_name`."""

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from problems.answers import SolveOptions
-from problems.errors import InstanceTooLarge, InvalidOptions
+from problems.errors import InvalidOptions
 from service.config import Settings
 from service.formats import parse_instance, sample_count
 from service.store import NewJob
@@ -40,12 +40,8 @@ def prepare_job(
     """Validate everything that can be checked before solving, so bad input is a 4xx now, not a failed job later."""
     get_kind(kind)
     options = granted_options(options, settings)
-    parsed = parse_instance(kind, fmt, blob)
+    parsed = parse_instance(kind, fmt, blob, settings)  # every size limit, before any array is built
     n_samples = sample_count(parsed)
-    if n_samples is not None and n_samples > settings.max_samples:
-        raise InstanceTooLarge(
-            f"{n_samples} samples exceed this server's limit of {settings.max_samples}", "instance.samples"
-        )
     option_data = options.model_dump(mode="json")
     return NewJob(
         owner=owner,

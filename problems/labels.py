@@ -142,7 +142,7 @@ def _quanta(raw: np.ndarray, tolerance: float) -> np.ndarray:
     exact one, exact (rational) for the rest. int64 when every quantum fits, else Python ints (object)."""
     with np.errstate(over="ignore", invalid="ignore"):
         quotient = raw / tolerance
-        near_half = np.abs(np.abs(quotient - np.floor(quotient)) - 0.5) <= 4 * np.spacing(quotient)
+        near_half = np.abs(np.abs(quotient - np.floor(quotient)) - 0.5) <= 4 * np.abs(np.spacing(quotient))
     fast = np.isfinite(quotient) & (np.abs(quotient) < EXACT_QUOTIENT_BELOW) & ~near_half
     keys = np.zeros(raw.shape, dtype=np.int64)
     keys[fast] = np.round(quotient[fast]).astype(np.int64)

@@ -135,8 +135,9 @@ def _cnf_header(words: list[str], line: str, field: str) -> tuple[int, int]:
     n_vars, declared = count(words[2], field), count(words[3], field)
     if n_vars < 1:
         raise InvalidInstance("a formula needs at least one variable", field)
-    check_formula_size(n_vars, [])
-    active_limits().require(declared, "max_cnf_clauses", field, "the number of clauses")
+    limits = active_limits()
+    limits.require(n_vars, "max_cnf_variables", field, "the number of variables")
+    limits.require(declared, "max_cnf_clauses", field, "the number of clauses")
     return n_vars, declared
 
 

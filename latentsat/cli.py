@@ -247,6 +247,25 @@ def encode(
     run_guarded(action)
 
 
+@app.command("limits")
+def show_limits() -> None:
+    """Print the input size limits in force: value, default and `LATENTSAT_*` variable of each (JSON)."""
+    from problems.limits import InputLimits, active_limits
+
+    limits = active_limits()
+    emit(
+        {
+            name: {
+                "value": getattr(limits, name),
+                "default": field.default,
+                "variable": f"LATENTSAT_{name.upper()}",
+                "description": field.description,
+            }
+            for name, field in InputLimits.model_fields.items()
+        }
+    )
+
+
 ENCODE_FORMATS = ("dimacs", "wcnf", "cpsat-text", "cpsat-proto")
 
 

@@ -181,3 +181,20 @@ def test_cli_refuses_out_of_range_input_with_exit_2(tmp_path: Path, args: list[s
     result = runner.invoke(app, [a.format(**{k: str(v) for k, v in paths.items()}) for a in args])
     assert result.exit_code == 2, result.output
     assert field in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_readme_documents_every_limit_with_its_default() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `LATENTSAT_(\w+)` \| (\d+)", readme, flags=re.MULTILINE))
+    assert rows == {name.upper(): str(field.default) for name, field in InputLimits.model_fields.items()}
+
+
+def test_the_service_settings_are_the_same_limits() -> None:
+    from service.config import Settings
+
+    assert issubclass(Settings, InputLimits)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LATENTSAT_MAX_CELLS", "7")
+        assert Settings().max_cells == InputLimits().max_cells == 7

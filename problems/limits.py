@@ -52,6 +52,10 @@ class InputLimits(BaseSettings):
     max_graph_edges: int = Field(default=1_000_000, ge=0, description="edges of a colouring source (R1)")
     max_cnf_variables: int = Field(default=10_000, ge=1, description="variables of a CNF source (R2, R1R2)")
     max_cnf_clauses: int = Field(default=50_000, ge=0, description="clauses of a CNF source (R2, R1R2)")
+    max_markov_d: int = Field(
+        default=6, ge=1, description="d of an lsa instance given by `markov`: exact X* costs grow steeply with d"
+    )
+    max_grid_values: int = Field(default=64, ge=1, description="values of an lsa exact-grid")
     max_points: int = Field(
         default=2_000, ge=1, description="|P| + |Q|, and the dimension, of a separability source (R3), each"
     )

@@ -198,3 +198,18 @@ def test_the_service_settings_are_the_same_limits() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LATENTSAT_MAX_CELLS", "7")
         assert Settings().max_cells == InputLimits().max_cells == 7
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ({"kind": "lsa", "d": 8, "markov": {"n": 10}}, "d"),  # exact X* at d = 7 already took minutes at parse
+        ({"kind": "lsa", "d": 1, "x": [["2"], ["5"], ["3"]], "grid": list(range(200))}, "grid"),
+    ],
+)
+def test_lsa_instances_are_bounded_before_x_star_or_an_encoding(spec: dict[str, Any], field: str) -> None:
+    from problems.lsa.instance import lsa_from_dict
+
+    with pytest.raises(InstanceTooLarge) as caught:
+        lsa_from_dict(spec)
+    assert caught.value.field == field

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from latentsat import cli_lsa
-from latentsat.cli_errors import INPUT_ERRORS, DebugFlag, GuardedGroup
+from latentsat.cli_errors import DebugFlag, GuardedGroup
 from problems.answers import Answer, SolveOptions
 from problems.errors import InvalidCertificate, InvalidOptions
 from problems.npz_arrays import is_npz
@@ -39,7 +39,6 @@ app.add_typer(cli_lsa.app, name="lsa")
 stderr = Console(stderr=True)
 T = TypeVar("T")
 INPUT: dict[str, Any] = {"exists": True, "dir_okay": False, "readable": True}  # a missing file: exit 2, named
-__all__ = ["INPUT_ERRORS", "app", "emit", "run_guarded"]
 
 
 @app.callback()

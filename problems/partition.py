@@ -74,8 +74,8 @@ class PartitionInstance:
     """A validated partition instance in numpy form; build it with `from_spec`, `from_arrays` or a loader.
 
     `tokens[s, i]` is the token of group i in sample s; `label_ids[s]` indexes `label_values`. `budgets` are the
-    effective K_i = min(K_i, N_i) (see `problems.limits.effective_budgets`). `raw_labels` is int64, float64, or
-    object (Python strings).
+    effective K_i = min(K_i, N_i) (see `problems.limits.effective_budgets`), and an integer `max_violations` is
+    clamped to n likewise. `raw_labels` is int64, float64, or object (Python strings).
     """
 
     sizes: tuple[int, ...]
@@ -162,6 +162,8 @@ class PartitionInstance:
         if raw.shape[0] != tokens.shape[0]:
             raise InvalidInstance(f"{raw.shape[0]} labels for {tokens.shape[0]} samples", "labels")
         _check_max_violations(max_violations)
+        if max_violations != "minimize":  # no more than n samples can be violated: a larger bound changes nothing
+            max_violations = min(max_violations, int(tokens.shape[0]))
         label_tolerance = check_tolerance(label_tolerance)
         ids, label_values = label_ids(raw, label_tolerance)
         tokens.setflags(write=False)

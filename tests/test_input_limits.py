@@ -213,3 +213,12 @@ def test_lsa_instances_are_bounded_before_x_star_or_an_encoding(spec: dict[str, 
     with pytest.raises(InstanceTooLarge) as caught:
         lsa_from_dict(spec)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("backend", ["pysat", "cpsat", "fast"])
+def test_a_huge_max_violations_is_clamped_to_n(backend: str) -> None:
+    """An int64 bound reached the cardinality encodings and overflowed there (OverflowError, exit 1)."""
+    instance = instance_from_dict(partition([{"size": 2, "classes": 1}], [[0, 1], [1, 2]], max_violations=2**62))
+    assert instance.max_violations == 2
+    answer = solve(instance, SolveOptions(backend=backend, time_limit=20))
+    assert answer.status is AnswerStatus.SOLVED and answer.violations == 1

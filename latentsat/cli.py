@@ -1,12 +1,15 @@
 """The `latentsat` command line: generate, solve, check and encode instances (JSON on stdout).
 
 Exit codes: 0 an answer was produced (any status), 2 invalid input (the message names the field), 1 otherwise.
+Errors are one line on stderr (`latentsat/cli_errors.py`); `latentsat --debug CMD ...` shows the traceback.
+Size limits are the service's (`LATENTSAT_*` variables, `latentsat limits`).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -15,41 +18,38 @@ import typer
 from rich.console import Console
 
 from latentsat import cli_lsa
-from latentsat.kind_hints import refuse_unsolvable_file
+from latentsat.cli_errors import DebugFlag, GuardedGroup
+from latentsat.kind_hints import refuse_unsolvable_kind
 from latentsat.progress import QuietOption, progress
 from latentsat.view.pretty import print_answer
 from problems.answers import Answer, SolveOptions
-from problems.errors import (
-    InvalidCertificate,
-    InvalidInstance,
-    InvalidOptions,
-    LatentsatError,
-    UnknownBackend,
-    UnknownKind,
+from problems.errors import InvalidCertificate, InvalidOptions
+from problems.npz_arrays import is_npz
+from problems.partition import (
+    PartitionInstance,
+    dump_npz,
+    instance_from_dict,
+    load_instance,
+    load_npz,
+    read_input_file,
+    read_json,
 )
-from problems.partition import PartitionInstance, dump_npz, instance_from_dict, load_instance
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app = typer.Typer(cls=GuardedGroup, no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(cli_lsa.app, name="lsa")
 stderr = Console(stderr=True)
 T = TypeVar("T")
+INPUT: dict[str, Any] = {"exists": True, "dir_okay": False, "readable": True}  # a missing file: exit 2, named
 
-INPUT_ERRORS = (InvalidInstance, InvalidOptions, UnknownBackend, UnknownKind, InvalidCertificate)
+
+@app.callback()
+def root(debug: Annotated[bool, typer.Option("--debug", help="show Python tracebacks of errors")] = False) -> None:
+    DebugFlag.on = debug
 
 
 def run_guarded(action: Callable[[], T]) -> T:
-    """Run a command body; map our errors to exit codes 2 (bad input) and 1 (anything else)."""
-    try:
-        return action()
-    except INPUT_ERRORS as exc:
-        stderr.print(f"[red]invalid input[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except LatentsatError as exc:
-        stderr.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
-    except (OSError, ValueError) as exc:
-        stderr.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
+    """Run a command body. Errors are mapped to exit codes and one line in one place, `cli_errors.GuardedGroup`."""
+    return action()
 
 
 def emit(data: Any) -> None:
@@ -58,15 +58,15 @@ def emit(data: Any) -> None:
 
 @app.command()
 def generate(
-    groups: Annotated[int, typer.Option(help="I, the number of groups")] = 3,
-    size: Annotated[int, typer.Option(help="N, tokens per group")] = 100,
-    classes: Annotated[int, typer.Option(help="K, classes per group")] = 3,
-    labels: Annotated[str, typer.Option(help="alphabet size V, or 'generic'")] = "2",
+    groups: Annotated[int, typer.Option(min=1, help="I, the number of groups")] = 3,
+    size: Annotated[int, typer.Option(min=1, help="N, tokens per group")] = 100,
+    classes: Annotated[int, typer.Option(min=1, help="K, classes per group (at most N)")] = 3,
+    labels: Annotated[str, typer.Option(help="alphabet size V >= 1, or 'generic'")] = "2",
     samples: Annotated[
-        int | None, typer.Option(help="n, the number of samples; give this or --factor", show_default="none")
+        int | None, typer.Option(min=1, help="n, the number of samples; give this or --factor", show_default="none")
     ] = None,
-    factor: Annotated[float | None, typer.Option(help="c, for n = ceil(c N ln N)", show_default="none")] = None,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    factor: Annotated[float | None, typer.Option(help="c > 0, for n = ceil(c N ln N)", show_default="none")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
     out: Annotated[Path | None, typer.Option(help="write here (.json or .npz)", show_default="stdout")] = None,
     truth: Annotated[
         Path | None, typer.Option(help="also write the planted truth (JSON) here", show_default="none")
@@ -77,9 +77,11 @@ def generate(
     from problems.generate import planted_partition
 
     def action() -> None:
+        if labels != "generic" and not (labels.isdigit() and int(labels) >= 1):
+            raise InvalidOptions(f"expected an alphabet size >= 1 or 'generic', got {labels!r}", "--labels")
         alphabet: int | str = labels if labels == "generic" else int(labels)
-        if samples is None and factor is None:
-            raise InvalidOptions("give --samples or --factor", "samples")
+        if (samples is None) == (factor is None):
+            raise InvalidOptions("give exactly one of --samples and --factor", "--samples")
         with progress(f"generating N = {size}, I = {groups}", quiet=quiet) as report:
             report.stage("draw")
             instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed)  # type: ignore[arg-type]
@@ -99,7 +101,7 @@ def generate(
 
 @app.command()
 def solve(
-    instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="instance file (.json or .npz)")],
+    instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="instance file (JSON or .npz)", **INPUT)],
     backend: Annotated[
         str, typer.Option(help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro (lsa)")
     ] = "pysat",
@@ -110,8 +112,8 @@ def solve(
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
     proof: Annotated[bool, typer.Option(help="log and check DRUP proofs")] = True,
     checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
-    workers: Annotated[int, typer.Option(help="CP-SAT workers")] = 2,
-    seed: Annotated[int, typer.Option(help="solver seed")] = 0,
+    workers: Annotated[int, typer.Option(help="CP-SAT workers, 1..64")] = 2,
+    seed: Annotated[int, typer.Option(help="solver seed, 0..2^31-1")] = 0,
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
     bundle: Annotated[
         Path | None, typer.Option(help="write {instance, answer} here for `latentsat check`", show_default="none")
@@ -119,6 +121,8 @@ def solve(
     quiet: QuietOption = False,
 ) -> None:
     """Solve an instance and print the verified answer as JSON (SPEC §3)."""
+    from problems.lsa.instance import lsa_from_dict
+    from solvers.lsa_pipeline import solve_lsa
     from solvers.pipeline import solve as solve_instance
 
     def action() -> None:
@@ -133,12 +137,15 @@ def solve(
             seed=seed,
         )
         with progress(f"solving {instance_path.name} with {backend}", quiet=quiet) as report:
-            if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
-                instance_json, answer_json = cli_lsa.solve_file(instance_path, options)
+            report.stage("load")
+            instance, lsa = _read_instance(instance_path)
+            report.stage("solve")  # the pipeline's own stages once it takes `progress=report.stage`
+            if lsa is not None:  # routed by the JSON `kind` field, not by the file name
+                lsa_instance = lsa_from_dict(lsa)
+                instance_json = lsa_instance.to_json_dict()
+                answer_json = solve_lsa(lsa_instance, options).model_dump(mode="json")
             else:
-                report.stage("load")
-                instance = load_partition(instance_path)
-                report.stage("solve")  # the pipeline's own stages once it takes `progress=report.stage`
+                assert instance is not None
                 answer_json = solve_instance(instance, options).model_dump(mode="json")
                 instance_json = instance.to_json_dict() if bundle is not None else {}
             if bundle is not None:
@@ -151,14 +158,17 @@ def solve(
     run_guarded(action)
 
 
-def load_partition(path: Path) -> PartitionInstance:
-    """`load_instance`, but a JSON instance of a kind that `solve` does not take gets a message naming the way."""
-    try:
-        return load_instance(path)
-    except InvalidInstance as exc:
-        if exc.field == "kind":
-            refuse_unsolvable_file(path)
-        raise
+def _read_instance(path: Path) -> tuple[PartitionInstance, None] | tuple[None, dict[str, Any]]:
+    """A partition instance (`.npz` or JSON, told apart by content), or the JSON of an `lsa` instance; a JSON
+    instance of a kind that `solve` does not take gets a message naming the way."""
+    blob = read_input_file(path, "INSTANCE")
+    if is_npz(blob):
+        return load_npz(blob), None
+    data = read_json(blob, "INSTANCE")
+    if isinstance(data, dict) and data.get("kind") == "lsa":
+        return None, data
+    refuse_unsolvable_kind(data.get("kind") if isinstance(data, dict) else None)
+    return instance_from_dict(data), None
 
 
 def _options(**fields: Any) -> SolveOptions:
@@ -174,10 +184,11 @@ def _options(**fields: Any) -> SolveOptions:
 @app.command()
 def check(
     certificate_path: Annotated[
-        Path, typer.Argument(metavar="CERT", help="a bundle from `solve --bundle`, or an answer")
+        Path, typer.Argument(metavar="CERT", help="a bundle from `solve --bundle`, or an answer", **INPUT)
     ],
     instance_path: Annotated[
-        Path | None, typer.Option("--instance", help="the instance, if CERT is a bare answer", show_default="none")
+        Path | None,
+        typer.Option("--instance", help="the instance, if CERT is a bare answer", show_default="none", **INPUT),
     ] = None,
     checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
     quiet: QuietOption = False,
@@ -187,7 +198,9 @@ def check(
     from solvers.proofs import Checker
 
     def action() -> bool:
-        data = json.loads(certificate_path.read_text())
+        data = read_json(read_input_file(certificate_path, "CERT"), "CERT")
+        if not isinstance(data, dict):
+            raise InvalidCertificate("expected a JSON object: a bundle {instance, answer} or an answer", "CERT")
         answer_data = data.get("answer", data)
         if "instance" in data:
             instance: PartitionInstance = instance_from_dict(data["instance"])
@@ -208,15 +221,19 @@ def check(
 
 @app.command()
 def encode(
-    instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE")],
+    instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", **INPUT)],
     format: Annotated[str, typer.Option("--format", help="dimacs, wcnf, cpsat-text or cpsat-proto")] = "dimacs",
     out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
+    time_limit: Annotated[float, typer.Option(help="wall seconds for the encoding, > 0")] = 60.0,
 ) -> None:
-    """Export the encoding: DIMACS CNF (direct encoding), WCNF (minimize), or the CP-SAT model."""
+    """Export the encoding: DIMACS CNF (direct encoding), WCNF (minimize), or the CP-SAT model (text, or the
+    binary `CpModelProto` that OR-Tools' `export_to_file` writes). Exit 1 if the time limit runs out."""
 
     def action() -> None:
+        if not time_limit > 0:
+            raise InvalidOptions(f"must be > 0, got {time_limit}", "--time-limit")
         instance = load_instance(instance_path)
-        data = export_encoding(instance, format)
+        data = export_encoding(instance, format, time.perf_counter() + time_limit)
         if out is not None:
             out.write_bytes(data if isinstance(data, bytes) else data.encode())
         elif isinstance(data, bytes):
@@ -227,19 +244,53 @@ def encode(
     run_guarded(action)
 
 
-def export_encoding(instance: PartitionInstance, format: str) -> str | bytes:
+@app.command("limits")
+def show_limits() -> None:
+    """Print the input size limits in force: value, default and `LATENTSAT_*` variable of each (JSON)."""
+    from problems.limits import InputLimits, active_limits
+
+    limits = active_limits()
+    emit(
+        {
+            name: {
+                "value": getattr(limits, name),
+                "default": field.default,
+                "variable": f"LATENTSAT_{name.upper()}",
+                "description": field.description,
+            }
+            for name, field in InputLimits.model_fields.items()
+        }
+    )
+
+
+ENCODE_FORMATS = ("dimacs", "wcnf", "cpsat-text", "cpsat-proto")
+
+
+def export_encoding(instance: PartitionInstance, format: str, deadline: float | None = None) -> str | bytes:
+    """The encoding in `format` (one of `ENCODE_FORMATS`); raises `TimeLimitReached` past `deadline`."""
     from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
     from reductions.partition_to_cpsat import PartitionToCpSat
     from solvers.proofs import dimacs
 
     if format == "dimacs":
-        return dimacs(PartitionToCnf().forward(instance).clauses)
+        return dimacs(PartitionToCnf(deadline).forward(instance).clauses)
     if format == "wcnf":
-        return PartitionToMaxSat().forward(instance).to_dimacs() + "\n"
+        return PartitionToMaxSat(deadline).forward(instance).to_dimacs() + "\n"
     if format in ("cpsat-text", "cpsat-proto"):
-        model = PartitionToCpSat().forward(instance)
-        return str(model.proto) if format == "cpsat-text" else model.proto.SerializeToString()
-    raise InvalidOptions(f"unknown format {format!r}; use dimacs, wcnf, cpsat-text or cpsat-proto", "format")
+        model = PartitionToCpSat(deadline).forward(instance)
+        return _exported(model, ".txt" if format == "cpsat-text" else ".pb")
+    raise InvalidOptions(f"unknown format {format!r}; use {', '.join(ENCODE_FORMATS)}", "--format")
+
+
+def _exported(model: Any, suffix: str) -> str | bytes:
+    """OR-Tools' supported export (`CpModel.export_to_file`: text for `.txt`, a binary CpModelProto otherwise)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"model{suffix}"
+        if not model.export_to_file(str(path)):
+            raise OSError(f"OR-Tools could not export the model to {path}")
+        return path.read_text() if suffix == ".txt" else path.read_bytes()
 
 
 from latentsat import cli_service  # noqa: E402  (registered here so the service commands stay in their own module)

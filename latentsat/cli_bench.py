@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from latentsat.progress import QuietOption, Reporter, progress
+from problems.errors import InvalidOptions
 
 if TYPE_CHECKING:
     from bench.runner import Job
@@ -24,8 +25,8 @@ def bench(
     out: Annotated[Path, typer.Option(help="results folder (JSONL, CSV, plots); reruns resume here")] = Path(
         "bench/results"
     ),
-    time_limit: Annotated[float, typer.Option(help="wall seconds per run")] = 60.0,
-    memory_mb: Annotated[int, typer.Option(help="address-space limit per run (RLIMIT_AS), MiB")] = 8192,
+    time_limit: Annotated[float, typer.Option(help="wall seconds per run, > 0")] = 60.0,
+    memory_mb: Annotated[int, typer.Option(min=1, help="address-space limit per run (RLIMIT_AS), MiB")] = 8192,
     list_all: Annotated[
         bool, typer.Option("--list", help="list suites and solver configurations, then exit", show_default="off")
     ] = False,
@@ -38,9 +39,10 @@ def bench(
     if list_all:
         _list(SUITES, SOLVER_CONFIGS)
         return
+    if not time_limit > 0:
+        raise InvalidOptions(f"must be > 0, got {time_limit}", "--time-limit")
     if suite not in SUITES:
-        console.print(f"[red]invalid input[/red] no suite {suite!r}; known: {', '.join(SUITES)}")
-        raise typer.Exit(2)
+        raise InvalidOptions(f"no suite {suite!r}; known: {', '.join(SUITES)}", "--suite")
     missing = SUITES[suite].missing()
     if missing:
         console.print(f"suite {suite!r} skipped: needs {', '.join(missing)}, which is not installed here")
@@ -48,8 +50,7 @@ def bench(
     try:
         configs = [solver_config(name.strip()) for name in solvers.split(",") if name.strip()]
     except ValueError as exc:
-        console.print(f"[red]invalid input[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise InvalidOptions(str(exc), "--solvers") from exc
     names = []
     for config in configs:
         if config.available():

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from problems.answers import SolveOptions
 from problems.bilinear import fraction_text, to_fraction
-from problems.errors import InvalidInstance, InvalidOptions
+from problems.errors import InvalidOptions
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="LSA parameter recovery (SPEC §2).")
 
@@ -55,27 +52,3 @@ def x_star_json(d: int, n: int, p: str) -> dict[str, Any]:
         "min_loss_float": float(result.min_loss),
         "rank_h": result.rank,
     }
-
-
-def is_lsa_file(path: Path) -> bool:
-    """True when `path` is a JSON instance whose `kind` is "lsa" (the solve command routes on it)."""
-    if path.suffix != ".json":
-        return False
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and data.get("kind") == "lsa"
-
-
-def solve_file(path: Path, options: SolveOptions) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Parse an `lsa` instance file and solve it; returns the instance and the answer as JSON."""
-    from problems.lsa.instance import lsa_from_dict
-    from solvers.lsa_pipeline import solve_lsa
-
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InvalidInstance(f"not valid JSON: {exc}", "body") from exc
-    instance = lsa_from_dict(data)
-    return instance.to_json_dict(), solve_lsa(instance, options).model_dump(mode="json")

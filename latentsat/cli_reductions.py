@@ -19,24 +19,27 @@ from problems.errors import InvalidInstance, InvalidOptions, UnknownKind
 
 
 def load_source(name: str, path: Path, k: int | None) -> dict[str, Any]:
-    """The source instance as JSON: DIMACS `.col` (graphs) and `.cnf` (formulas) are parsed, `.json` is read."""
-    from problems.cnf_formula import parse_dimacs_cnf
-    from problems.graph import parse_dimacs_col
+    """The source instance as JSON. The format is sniffed from the content, whatever the suffix (`.col`, `.clq`,
+    `.COL`, `.col.txt`, `.dimacs`, ...): a DIMACS graph (`p edge`), a DIMACS CNF (`p cnf`), or JSON."""
+    from problems.cnf_formula import is_dimacs_cnf, parse_dimacs_cnf
+    from problems.graph import is_dimacs_graph, parse_dimacs_col
+    from problems.partition import read_input_file, read_json
     from reductions.registry import get_reduction
 
     try:
         entry = get_reduction(name)
     except UnknownKind as exc:  # a bad command-line argument: exit 2 like any invalid input
         raise InvalidOptions(str(exc).split(": ", 1)[-1], "reduction") from exc
-    text = path.read_text()
-    if path.suffix == ".col":
-        return parse_dimacs_col(text, k if k is not None else 3).to_json_dict()
-    if path.suffix in (".cnf", ".dimacs"):
-        return parse_dimacs_cnf(text).to_json_dict()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInstance(f"not valid JSON: {exc}", "body") from exc
+    blob = read_input_file(path, "SOURCE")
+    if is_dimacs_graph(blob):
+        return parse_dimacs_col(blob, k if k is not None else 3).to_json_dict()
+    if k is not None and entry.source != "colouring":
+        raise InvalidOptions("--k applies to colouring sources (R1)", "k")
+    if is_dimacs_cnf(blob):
+        return parse_dimacs_cnf(blob).to_json_dict()
+    if not blob.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        raise InvalidInstance("not a DIMACS graph ('p edge'), a DIMACS CNF ('p cnf') or JSON", "SOURCE")
+    data = read_json(blob, "SOURCE")
     if k is not None:
         if entry.source != "colouring" or not isinstance(data, dict):
             raise InvalidOptions("--k applies to colouring sources (R1)", "k")
@@ -46,9 +49,14 @@ def load_source(name: str, path: Path, k: int | None) -> dict[str, Any]:
 
 def reduce(
     name: Annotated[str, typer.Argument(metavar="REDUCTION", help="R1, R2, R1R2 or R3")],
-    source_path: Annotated[Path, typer.Argument(metavar="SOURCE", help=".col graph, .cnf formula, or .json")],
+    source_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SOURCE", help="DIMACS graph, DIMACS CNF, or JSON (told by content)", exists=True, dir_okay=False
+        ),
+    ],
     k: Annotated[
-        int | None, typer.Option("--k", help="colours K for a .col graph", show_default="3 for .col, else none")
+        int | None, typer.Option("--k", help="colours K for a DIMACS graph", show_default="3 for a graph, else none")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="write the target here", show_default="stdout")] = None,
     map_path: Annotated[
@@ -116,9 +124,14 @@ def _r3_witness(reduction_name: str, source: dict[str, Any]) -> dict[str, Any]:
 
 
 def lift(
-    map_path: Annotated[Path, typer.Argument(metavar="MAP", help="the --map file written by `reduce`")],
+    map_path: Annotated[
+        Path, typer.Argument(metavar="MAP", help="the --map file written by `reduce`", exists=True, dir_okay=False)
+    ],
     solution_path: Annotated[
-        Path, typer.Argument(metavar="SOLUTION", help="an answer (`solve`), a colouring, or b and A (R3)")
+        Path,
+        typer.Argument(
+            metavar="SOLUTION", help="an answer (`solve`), a colouring, or b and A (R3)", exists=True, dir_okay=False
+        ),
     ],
     out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
 ) -> None:
@@ -140,7 +153,6 @@ def lift(
 
 
 def _read_json(path: Path, field: str) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InvalidInstance(f"not valid JSON: {exc}", field) from exc
+    from problems.partition import read_input_file, read_json
+
+    return read_json(read_input_file(path, field), field)

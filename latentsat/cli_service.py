@@ -30,7 +30,10 @@ def serve(
 
 
 def submit(
-    instance_path: Annotated[Path, typer.Argument(metavar="FILE", help="instance file (.json, any kind; or .npz)")],
+    instance_path: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="instance file (.json, any kind; or .npz)", exists=True, dir_okay=False),
+    ],
     server: Annotated[str, typer.Option(help="service URL", envvar="LATENTSAT_SERVER")] = "http://127.0.0.1:8000",
     api_key: Annotated[
         str | None, typer.Option(help="bearer key", envvar="LATENTSAT_API_KEY", show_default="none (open server)")
@@ -51,6 +54,9 @@ def submit(
     import json
     import sys
 
+    import httpx
+
+    from problems.answers import SolveOptions
     from service.client import ApiError, Client, JobNotDone
 
     options: dict[str, Any] = {"backend": backend, "unique": unique, "proof": proof}
@@ -58,12 +64,16 @@ def submit(
         options["solver"] = solver
     if time_limit is not None:
         options["time_limit"] = time_limit
+    SolveOptions.model_validate(options)  # a bad option is exit 2 here, before any connection
     try:
         with Client(server, api_key, timeout=120) as client:
             output = _submit_file(client, instance_path, kind, options, wait)
     except ApiError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2 if exc.status in (413, 422) else 1) from exc
+    except httpx.TransportError as exc:  # no server there, or the connection broke: one line, not a traceback
+        typer.echo(f"error: cannot reach the server at {server}: {exc}", err=True)
+        raise typer.Exit(1) from exc
     except (JobNotDone, OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -71,10 +81,12 @@ def submit(
 
 
 def _submit_file(client: Any, path: Path, kind: str | None, options: dict[str, Any], wait: bool) -> dict[str, Any]:
-    import json
+    from problems.npz_arrays import is_npz
+    from problems.partition import read_input_file, read_json
 
-    if path.suffix == ".npz":
-        job = client.submit_npz(path.read_bytes(), kind or "partition", options)
+    blob = read_input_file(path, "FILE")
+    if is_npz(blob):  # told by content, not by the suffix
+        job = client.submit_npz(blob, kind or "partition", options)
         if not wait:
             return job  # type: ignore[no-any-return]
         from service.client import JobNotDone
@@ -83,7 +95,7 @@ def _submit_file(client: Any, path: Path, kind: str | None, options: dict[str, A
         if job["state"] != "done":
             raise JobNotDone(job)
         return client.result(job["id"])  # type: ignore[no-any-return]
-    instance = json.loads(path.read_text())
+    instance = read_json(blob, "FILE")  # bad JSON is exit 2, before any connection
     if not wait:
         return client.submit(instance, kind, options)  # type: ignore[no-any-return]
     return client.solve(instance, kind, options)  # type: ignore[no-any-return]

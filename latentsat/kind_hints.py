@@ -6,7 +6,6 @@ Read from the JSON `kind` field of an instance file, so the message names the wa
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from problems.errors import InvalidInstance
 
@@ -38,14 +37,3 @@ def refuse_unsolvable_kind(kind: str | None, json_text: str | bytes = b"{}") -> 
         hint = hint_for(data.get("kind")) if isinstance(data, dict) else None
     if hint is not None:
         raise InvalidInstance(hint, "kind")
-
-
-def refuse_unsolvable_file(path: Path) -> None:
-    """`refuse_unsolvable_kind` for an instance file (`.json` only: `.npz` holds partitions)."""
-    if path.suffix != ".json":
-        return
-    try:
-        text = path.read_bytes()
-    except OSError:
-        return  # the loader reports a missing or unreadable file
-    refuse_unsolvable_kind(None, text)

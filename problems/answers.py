@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from problems.limits import SEED_MAX
+
 
 class AnswerStatus(StrEnum):
     """The spec's answer table: one status per answer."""
@@ -34,7 +36,12 @@ class SolveOptions(BaseModel):
         "auto (rup)",
     )
     num_workers: int = Field(default=2, ge=1, le=64, description="CP-SAT worker threads")
-    seed: int = Field(default=0, ge=0, description="solver random seed")
+    seed: int = Field(
+        default=0,
+        ge=0,
+        le=SEED_MAX,
+        description="solver random seed, 0..2^31-1 (CP-SAT's int32 range)",
+    )
 
 
 class Certificate(BaseModel):

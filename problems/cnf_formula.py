@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from problems.dimacs import count, dimacs_lines, dimacs_text, integer, problem_line
 from problems.errors import InvalidInstance
+from problems.limits import INT64_MAX, active_limits
 
 
 class CnfFormula(BaseModel):
@@ -24,7 +26,7 @@ class CnfFormula(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["cnf"] = "cnf"
-    n_vars: int = Field(ge=1, description="the number of variables, named 1..n_vars")
+    n_vars: int = Field(ge=1, le=INT64_MAX, description="the number of variables, named 1..n_vars")
     clauses: list[list[int]] = Field(description="clauses as lists of non-zero DIMACS literals")
 
     @model_validator(mode="after")
@@ -55,7 +57,10 @@ class CnfSolution:
 
 
 def formula_from_dict(data: Any) -> CnfFormula:
-    """Validate a decoded JSON object; errors become `InvalidInstance` naming the first bad field."""
+    """Validate a decoded JSON object against the model and the limits in force (`InvalidInstance` /
+    `InstanceTooLarge` naming the field)."""
+    if isinstance(data, dict):
+        check_formula_size(data.get("n_vars"), data.get("clauses"))
     try:
         return CnfFormula.model_validate(data)
     except ValidationError as exc:
@@ -64,47 +69,95 @@ def formula_from_dict(data: Any) -> CnfFormula:
         raise InvalidInstance(first["msg"], loc) from exc
 
 
-def parse_dimacs_cnf(text: str) -> CnfFormula:
-    """A DIMACS CNF (`p cnf V C`, clauses ending in 0, possibly spanning lines; `%` ends the file as in SATLIB).
+def check_formula_size(n_vars: Any, clauses: Any) -> None:
+    """n_vars ≤ max_cnf_variables and clauses ≤ max_cnf_clauses (values of the wrong type are left to the model)."""
+    limits = active_limits()
+    if type(n_vars) is int:
+        limits.require(n_vars, "max_cnf_variables", "n_vars", "the number of variables")
+    if isinstance(clauses, list):
+        limits.require(len(clauses), "max_cnf_clauses", "clauses", "the number of clauses")
 
-    >>> parse_dimacs_cnf("p cnf 3 2\\n1 -2 0\\n2 3\\n0\\n").clauses
+
+def is_dimacs_cnf(data: str | bytes) -> bool:
+    """True when the first line that is not a comment is a `p cnf ...` problem line."""
+    fields = problem_line(data)
+    return fields is not None and len(fields) >= 2 and fields[1] == "cnf"
+
+
+def parse_dimacs_cnf(data: str | bytes) -> CnfFormula:
+    """A DIMACS CNF as SATLIB writes it: `c` comments, `p cnf V C`, clauses of literals ending in 0 (a clause may
+    span lines; the last 0 may be missing), and optionally a line starting with `%` that ends the formula (only
+    `0`, blank and comment lines may follow it, as in SATLIB's uf/uuf files).
+
+    The number of clauses must equal C, as the number of edges of a DIMACS graph must equal its M (a mismatch
+    usually means a truncated file). Raises `InvalidInstance` naming the line; `InstanceTooLarge` when V or C
+    exceed the limits in force.
+
+    >>> parse_dimacs_cnf("p cnf 3 2\\n1 -2 0\\n2 3\\n0\\n%\\n0\\n").clauses
     [[1, -2], [2, 3]]
     """
     n_vars: int | None = None
-    declared = 0
+    declared, header_field = 0, "header"
     clauses: list[list[int]] = []
     current: list[int] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        words = line.split()
-        if not words or words[0].startswith("c"):
-            continue
-        if words[0] == "%":
-            break
+    ended_at: int | None = None
+    max_clauses = active_limits().max_cnf_clauses
+    for line_no, line, words in dimacs_lines(dimacs_text(data)):
         field = f"line {line_no}"
-        if words[0] == "p":
-            if len(words) != 4 or words[1] != "cnf" or not words[2].isdigit() or not words[3].isdigit():
-                raise InvalidInstance(f"expected 'p cnf V C', got {line!r}", field)
-            n_vars, declared = int(words[2]), int(words[3])
+        if ended_at is not None:
+            if words != ["0"]:
+                raise InvalidInstance(f"{line!r} after the '%' that ends the formula (line {ended_at})", field)
             continue
-        if n_vars is None:
-            raise InvalidInstance("a clause comes before the 'p cnf V C' header", field)
-        for word in words:
-            try:
-                lit = int(word)
-            except ValueError as exc:
-                raise InvalidInstance(f"{word!r} is not a literal", field) from exc
-            if lit == 0:
-                clauses.append(current)
-                current = []
-            else:
-                current.append(lit)
+        if line.startswith("%"):
+            ended_at = line_no
+        elif words[0] == "p":
+            if n_vars is not None:
+                raise InvalidInstance("a second problem line", field)
+            n_vars, declared = _cnf_header(words, line, field)
+            header_field = field
+        elif n_vars is None:
+            raise InvalidInstance("a clause comes before the 'p cnf V C' problem line", field)
+        else:
+            current = _read_literals(words, n_vars, field, clauses, current, max_clauses)
     if n_vars is None:
-        raise InvalidInstance("no 'p cnf V C' header", "header")
+        raise InvalidInstance("no 'p cnf V C' problem line", "header")
     if current:
         clauses.append(current)  # a last clause without its terminating 0, as some files have
     if declared != len(clauses):
-        raise InvalidInstance(f"the header declares {declared} clauses, the file has {len(clauses)}", "header")
+        raise InvalidInstance(
+            f"the problem line declares {declared} clauses, the file has {len(clauses)}", header_field
+        )
     return formula_from_dict({"n_vars": n_vars, "clauses": clauses})
+
+
+def _cnf_header(words: list[str], line: str, field: str) -> tuple[int, int]:
+    if len(words) != 4 or words[1] != "cnf":
+        raise InvalidInstance(f"expected 'p cnf V C', got {line!r}", field)
+    n_vars, declared = count(words[2], field), count(words[3], field)
+    if n_vars < 1:
+        raise InvalidInstance("a formula needs at least one variable", field)
+    limits = active_limits()
+    limits.require(n_vars, "max_cnf_variables", field, "the number of variables")
+    limits.require(declared, "max_cnf_clauses", field, "the number of clauses")
+    return n_vars, declared
+
+
+def _read_literals(
+    words: list[str], n_vars: int, field: str, clauses: list[list[int]], current: list[int], max_clauses: int
+) -> list[int]:
+    """Append the literals of one line; a 0 closes the clause. Returns the clause still open."""
+    for word in words:
+        lit = integer(word, field)
+        if lit == 0:
+            clauses.append(current)
+            current = []
+            if len(clauses) > max_clauses:
+                active_limits().require(len(clauses), "max_cnf_clauses", field, "the number of clauses")
+        elif abs(lit) > n_vars:
+            raise InvalidInstance(f"literal {lit} is not in ±1..{n_vars}", field)
+        else:
+            current.append(lit)
+    return current
 
 
 def to_dimacs_cnf(formula: CnfFormula) -> str:

@@ -70,3 +70,8 @@ class TimeLimitReached(LatentsatError):
     it into the status `unknown`, so it never reaches a caller."""
 
     code = "time_limit"
+
+
+class InputWarning(UserWarning):
+    """A reader skipped something that its format's convention skips (e.g. a self-loop in a DIMACS graph); the
+    CLI prints it on stderr, so nothing changes silently."""

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from problems.errors import InvalidOptions
+from problems.limits import check_partition_size
 from problems.partition import PartitionInstance
 
 MAX_TABLE_DRAWS = 1000
@@ -33,16 +35,22 @@ def planted_partition(
 ) -> tuple[PartitionInstance, PlantedTruth]:
     """Draw a planted instance; give `n_samples`, or `factor` c for n = ceil(c · N ln N) with N = max N_i.
 
+    Raises `InvalidOptions` naming the parameter; `InstanceTooLarge` when the instance would exceed the limits in
+    force (checked before anything is drawn).
+
     >>> inst, truth = planted_partition(groups=2, size=6, classes=2, labels=2, n_samples=30, seed=1)
     >>> inst.n_samples, inst.sizes, len(truth.classes[0])
     (30, (6, 6), 6)
     """
+    if groups < 1:
+        raise InvalidOptions(f"groups must be >= 1, got {groups}", "groups")
     sizes = _per_group(size, groups, "size")
     budgets = _per_group(classes, groups, "classes")
     for i, (n, k) in enumerate(zip(sizes, budgets, strict=True)):
         if k > n:
-            raise ValueError(f"group {i}: {k} classes cannot all be non-empty with {n} tokens")
+            raise InvalidOptions(f"group {i}: {k} classes cannot all be non-empty with {n} tokens", "classes")
     n_samples = _sample_count(n_samples, factor, max(sizes))
+    check_partition_size(sizes, budgets, n_samples)
     rng = np.random.default_rng(seed)
     class_maps = [_nonempty_classes(rng, n, k) for n, k in zip(sizes, budgets, strict=True)]
     table = _identifiable_table(rng, budgets, labels)
@@ -58,18 +66,20 @@ def planted_partition(
 def _per_group(value: int | list[int], groups: int, name: str) -> list[int]:
     values = [value] * groups if isinstance(value, int) else list(value)
     if len(values) != groups or any(v < 1 for v in values):
-        raise ValueError(f"{name} must be >= 1, one value or one per group ({groups}), got {value!r}")
+        raise InvalidOptions(f"{name} must be >= 1, one value or one per group ({groups}), got {value!r}", name)
     return values
 
 
 def _sample_count(n_samples: int | None, factor: float | None, size: int) -> int:
     if (n_samples is None) == (factor is None):
-        raise ValueError("give exactly one of n_samples and factor")
+        raise InvalidOptions("give exactly one of n_samples and factor", "samples")
     if n_samples is None:
         assert factor is not None
+        if not (math.isfinite(factor) and factor > 0):
+            raise InvalidOptions(f"factor must be a finite number > 0, got {factor}", "factor")
         n_samples = math.ceil(factor * size * math.log(max(size, 2)))
     if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        raise InvalidOptions(f"n_samples must be >= 1, got {n_samples}", "samples")
     return n_samples
 
 
@@ -87,12 +97,12 @@ def _identifiable_table(rng: np.random.Generator, budgets: list[int], labels: in
     if labels == "generic":
         return rng.permutation(int(np.prod(shape))).reshape(shape).astype(np.float64) / 8 + 0.5
     if not isinstance(labels, int) or labels < 1:
-        raise ValueError(f"labels must be an alphabet size >= 1 or 'generic', got {labels!r}")
+        raise InvalidOptions(f"labels must be an alphabet size >= 1 or 'generic', got {labels!r}", "labels")
     for _ in range(MAX_TABLE_DRAWS):
         table = rng.integers(0, labels, size=shape)
         if _is_identifiable(table):
             return table
-    raise ValueError(f"no identifiable table with {labels} labels on classes {budgets}; use more labels")
+    raise InvalidOptions(f"no identifiable table with {labels} labels on classes {budgets}; use more labels", "labels")
 
 
 def _is_identifiable(table: np.ndarray) -> bool:

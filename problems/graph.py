@@ -1,18 +1,25 @@
-"""Graph k-colouring: the instance model, a DIMACS `.col` parser, a verifier and a brute-force decider.
+"""Graph k-colouring: the instance model, a DIMACS graph reader (ccformat), a verifier and a brute-force decider.
 
 A colouring of G = (V, E) with V = {0, ..., n-1} is a map col: V → {0, ..., k-1} with col(u) ≠ col(w) for every
-edge {u, w}. A self-loop {v, v} makes a graph uncolourable; it is allowed, so that every reduction stays total.
+edge {u, w}. In the JSON form a self-loop {v, v} makes a graph uncolourable; it is allowed, so that every
+reduction stays total. The DIMACS reader drops self-loops instead, with a warning naming the line, as colouring
+tools do (homer.col lists `e 95 95`; its published χ = 13 ignores it).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from problems.errors import InvalidInstance
+from problems.dimacs import count, dimacs_lines, dimacs_text, integer, positive_int, problem_line
+from problems.errors import InputWarning, InvalidInstance
+from problems.limits import INT64_MAX, active_limits
+
+GRAPH_FORMATS = ("edge", "edges", "col")  # `p edge` (ccformat); `p col` and `p edges` appear in real files
 
 
 class Colouring(BaseModel):
@@ -24,9 +31,9 @@ class Colouring(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["colouring"] = "colouring"
-    n: int = Field(ge=1, description="the number of vertices, named 0..n-1")
+    n: int = Field(ge=1, le=INT64_MAX, description="the number of vertices, named 0..n-1")
     edges: list[tuple[int, int]] = Field(default_factory=list, description="undirected edges [u, w]")
-    k: int = Field(ge=1, description="the number of colours")
+    k: int = Field(ge=1, le=INT64_MAX, description="the number of colours")
 
     @model_validator(mode="after")
     def _endpoints_in_range(self) -> Colouring:
@@ -51,7 +58,10 @@ class ColouringSolution:
 
 
 def colouring_from_dict(data: Any) -> Colouring:
-    """Validate a decoded JSON object; errors become `InvalidInstance` naming the first bad field."""
+    """Validate a decoded JSON object against the model and the limits in force (`InvalidInstance` /
+    `InstanceTooLarge` naming the field)."""
+    if isinstance(data, dict):
+        check_graph_size(data.get("n"), data.get("edges"), data.get("k"))
     try:
         return Colouring.model_validate(data)
     except ValidationError as exc:
@@ -60,48 +70,117 @@ def colouring_from_dict(data: Any) -> Colouring:
         raise InvalidInstance(first["msg"], loc) from exc
 
 
-def parse_dimacs_col(text: str, k: int) -> Colouring:
-    """A DIMACS `.col` graph (`p edge N M`, then `e u w` lines, 1-based) as a k-colouring instance.
+def check_graph_size(n: Any, edges: Any, k: Any) -> None:
+    """n ≤ max_graph_vertices, |E| ≤ max_graph_edges, n·min(k, n) ≤ max_class_variables (what the encodings
+    build); values of the wrong type are left to the model's validation."""
+    limits = active_limits()
+    if type(n) is int:
+        limits.require(n, "max_graph_vertices", "n", "the number of vertices")
+        if type(k) is int:
+            limits.require(n * min(k, n), "max_class_variables", "k", "the number of colour variables n·min(k, n)")
+    if isinstance(edges, list):
+        limits.require(len(edges), "max_graph_edges", "edges", "the number of edges")
 
-    Duplicate edges (in either orientation) are kept once, in order of first appearance.
+
+def is_dimacs_graph(data: str | bytes) -> bool:
+    """True when the first line that is not a comment is a `p edge|edges|col ...` problem line."""
+    fields = problem_line(data)
+    return fields is not None and len(fields) >= 2 and fields[1] in GRAPH_FORMATS
+
+
+def read_dimacs_graph(data: str | bytes) -> tuple[int, list[tuple[int, int]]]:
+    """A DIMACS graph (ccformat): n and the edges (0-based, each once, in order of first appearance).
+
+    Lines: `c` comments; one `p FORMAT N M [more fields]` before any vertex or edge line; `e u w` edges (1-based);
+    `n ID VALUE` vertex weights, `d DIM METRIC`, `v X1 .. XD`, `x PARAM VALUE` (read and ignored: they do not
+    change a colouring). The number of `e` lines must equal M (as for a CNF's clause count; a mismatch usually
+    means a truncated file). A self-loop is dropped with an `InputWarning` naming its line. Raises
+    `InvalidInstance` naming the line; `InstanceTooLarge` when N or M exceed the limits in force.
+
+    >>> read_dimacs_graph("c triangle\\np edge 3 4 3\\ne 1 2\\ne 2 3\\ne 3 1\\ne 2 1\\n")
+    (3, [(0, 1), (1, 2), (2, 0)])
+    """
+    n: int | None = None
+    declared, listed = 0, 0
+    header_field = "header"
+    max_edges = active_limits().max_graph_edges
+    edges: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for line_no, line, words in dimacs_lines(dimacs_text(data)):
+        field = f"line {line_no}"
+        kind = words[0]
+        if kind == "p":
+            if n is not None:
+                raise InvalidInstance("a second problem line", field)
+            n, declared = _graph_header(words, line, field)
+            header_field = field
+        elif kind in ("e", "n") and n is None:
+            raise InvalidInstance(f"an {kind!r} line comes before the 'p edge N M' problem line", field)
+        elif kind == "e":
+            listed += 1
+            if listed > max_edges:
+                active_limits().require(listed, "max_graph_edges", field, "the number of edge lines")
+            _add_edge(words, line, field, n, edges, seen)
+        elif kind == "n":
+            _check_fields(words, 3, "n ID VALUE", line, field)
+            _vertex(words[1], n, field)
+            integer(words[2], field)
+        elif kind not in ("d", "v", "x"):
+            raise InvalidInstance(f"unknown line type {kind!r} (ccformat has c, p, e, n, d, v, x)", field)
+    if n is None:
+        raise InvalidInstance("no 'p edge N M' problem line", "header")
+    if listed != declared:
+        raise InvalidInstance(f"the problem line declares {declared} edges, the file lists {listed}", header_field)
+    return n, edges
+
+
+def _graph_header(words: list[str], line: str, field: str) -> tuple[int, int]:
+    if len(words) < 4 or words[1] not in GRAPH_FORMATS:
+        raise InvalidInstance(f"expected 'p edge N M', got {line!r}", field)
+    n, m = positive_int(words[2], field), count(words[3], field)
+    for extra in words[4:]:  # e.g. `p edge N M χ`: carried by real files, not part of the graph
+        count(extra, field)
+    limits = active_limits()
+    limits.require(n, "max_graph_vertices", field, "the number of vertices")
+    limits.require(m, "max_graph_edges", field, "the number of edges")
+    return n, m
+
+
+def _add_edge(
+    words: list[str], line: str, field: str, n: int, edges: list[tuple[int, int]], seen: set[tuple[int, int]]
+) -> None:
+    _check_fields(words, 3, "e u w", line, field)
+    u, w = _vertex(words[1], n, field), _vertex(words[2], n, field)
+    if u == w:
+        warnings.warn(f"{field}: self-loop {line!r} dropped (as colouring tools do)", InputWarning, stacklevel=4)
+        return
+    key = (min(u, w), max(u, w))
+    if key not in seen:
+        seen.add(key)
+        edges.append((u, w))
+
+
+def _check_fields(words: list[str], expected: int, form: str, line: str, field: str) -> None:
+    if len(words) != expected:
+        raise InvalidInstance(f"expected {form!r}, got {line!r}", field)
+
+
+def _vertex(word: str, n: int, field: str) -> int:
+    v = positive_int(word, field)
+    if v > n:
+        raise InvalidInstance(f"vertex {v} outside 1..{n}", field)
+    return v - 1
+
+
+def parse_dimacs_col(data: str | bytes, k: int) -> Colouring:
+    """A DIMACS graph as a k-colouring instance (see `read_dimacs_graph`).
 
     >>> parse_dimacs_col("c triangle\\np edge 3 3\\ne 1 2\\ne 2 3\\ne 3 1\\n", k=3).edges
     [(0, 1), (1, 2), (2, 0)]
     """
-    n: int | None = None
-    edges: list[tuple[int, int]] = []
-    seen: set[frozenset[int]] = set()
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        words = line.split()
-        if not words or words[0] == "c":
-            continue
-        field = f"line {line_no}"
-        if words[0] == "p":
-            if len(words) != 4 or words[1] not in ("edge", "col"):
-                raise InvalidInstance(f"expected 'p edge N M', got {line!r}", field)
-            n = _positive_int(words[2], field)
-        elif words[0] == "e":
-            if n is None:
-                raise InvalidInstance("an edge line comes before the 'p edge N M' header", field)
-            if len(words) != 3:
-                raise InvalidInstance(f"expected 'e u w', got {line!r}", field)
-            u, w = _positive_int(words[1], field) - 1, _positive_int(words[2], field) - 1
-            if u >= n or w >= n:
-                raise InvalidInstance(f"vertex outside 1..{n} in {line!r}", field)
-            if frozenset((u, w)) not in seen:
-                seen.add(frozenset((u, w)))
-                edges.append((u, w))
-        else:
-            raise InvalidInstance(f"unknown line type {words[0]!r}", field)
-    if n is None:
-        raise InvalidInstance("no 'p edge N M' header", "header")
+    n, edges = read_dimacs_graph(data)
+    check_graph_size(n, edges, k)
     return colouring_from_dict({"n": n, "edges": edges, "k": k})
-
-
-def _positive_int(word: str, field: str) -> int:
-    if not word.isdigit() or int(word) < 1:
-        raise InvalidInstance(f"expected a positive integer, got {word!r}", field)
-    return int(word)
 
 
 def to_dimacs_col(graph: Colouring) -> str:

@@ -1,7 +1,9 @@
 """Partition recovery instances: the JSON wire model, the validated numpy form, hashing and loaders.
 
 An instance has I groups; group i has tokens 0..N_i-1 and a class budget K_i. A sample is one token per group
-plus an opaque label (int, float or str). See SPEC §1.
+plus an opaque label (int, float or str). See SPEC §1. Every size is checked against `problems.limits` before an
+array is built, K_i is clamped to min(K_i, N_i) (`effective_budgets`: it changes no answer), and labels keep their
+identity (`problems.labels`).
 """
 
 from __future__ import annotations
@@ -13,25 +15,28 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from problems.errors import InvalidInstance
-
-FEW_LABELS_FROM = 100_000  # below this many samples the sorting path is fast anyway
-FEW_LABELS_RATIO = 64  # "few labels": at most one distinct label per this many samples
+from problems.labels import check_tolerance, label_array, label_bytes, label_ids, label_kind, plain
+from problems.limits import INT64_MAX, active_limits, check_partition_size, effective_budgets
+from problems.npz_arrays import ArraySpec, is_npz, read_npz
 
 Label = StrictInt | StrictFloat | StrictStr
+Int64 = Annotated[int, Field(le=INT64_MAX)]
 
 
 class Group(BaseModel):
     """One group of tokens: `size` tokens, at most `classes` classes."""
 
     model_config = ConfigDict(extra="forbid")
-    size: int = Field(ge=1, description="N_i, the number of tokens in the group", examples=[100])
-    classes: int = Field(ge=1, description="K_i, the class budget of the group", examples=[3])
+    size: int = Field(ge=1, le=INT64_MAX, description="N_i, the number of tokens in the group", examples=[100])
+    classes: int = Field(
+        ge=1, le=INT64_MAX, description="K_i, the class budget of the group (min(K_i, N_i) is used)", examples=[3]
+    )
 
 
 class PartitionSpec(BaseModel):
@@ -53,11 +58,14 @@ class PartitionSpec(BaseModel):
     kind: Literal["partition"] = "partition"
     groups: list[Group] = Field(min_length=1, description="one entry per group, in sample-column order")
     samples: list[list[Label]] = Field(description="rows (x_1, ..., x_I, y): I token indices, then the label")
-    max_violations: int | Literal["minimize"] = Field(
+    max_violations: Annotated[int, Field(ge=0, le=INT64_MAX)] | Literal["minimize"] = Field(
         default=0, description="samples allowed unexplained, or 'minimize' for the fewest"
     )
     label_tolerance: float | None = Field(
-        default=None, gt=0, description="opt-in: float labels are quantised to round(y / tolerance)"
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="opt-in: float labels are equal when round(y / tolerance) is (computed exactly)",
     )
 
 
@@ -65,7 +73,9 @@ class PartitionSpec(BaseModel):
 class PartitionInstance:
     """A validated partition instance in numpy form; build it with `from_spec`, `from_arrays` or a loader.
 
-    `tokens[s, i]` is the token of group i in sample s; `label_ids[s]` indexes `label_values`.
+    `tokens[s, i]` is the token of group i in sample s; `label_ids[s]` indexes `label_values`. `budgets` are the
+    effective K_i = min(K_i, N_i) (see `problems.limits.effective_budgets`), and an integer `max_violations` is
+    clamped to n likewise. `raw_labels` is int64, float64, or object (Python strings).
     """
 
     sizes: tuple[int, ...]
@@ -93,6 +103,8 @@ class PartitionInstance:
     def from_spec(cls, spec: PartitionSpec) -> PartitionInstance:
         """Validate the cross-field rules of a parsed wire model (raises `InvalidInstance` naming the field)."""
         n_groups = len(spec.groups)
+        sizes = [g.size for g in spec.groups]
+        check_partition_size(sizes, effective_budgets(sizes, [g.classes for g in spec.groups]), len(spec.samples))
         if not spec.samples:
             raise InvalidInstance("the sample list is empty; at least one sample is needed", "samples")
         tokens = np.empty((len(spec.samples), n_groups), dtype=np.int64)
@@ -106,10 +118,14 @@ class PartitionInstance:
             for i, token in enumerate(row[:-1]):
                 if type(token) is not int:
                     raise InvalidInstance(f"token must be an integer, got {token!r}", f"samples[{s}][{i}]")
+                if not 0 <= token < sizes[i]:
+                    raise InvalidInstance(
+                        f"token {token} out of range for group {i} (size {sizes[i]})", f"samples[{s}][{i}]"
+                    )
                 tokens[s, i] = token
             labels.append(row[-1])
         return cls.from_arrays(
-            sizes=[g.size for g in spec.groups],
+            sizes=sizes,
             budgets=[g.classes for g in spec.groups],
             tokens=tokens,
             labels=labels,
@@ -127,31 +143,36 @@ class PartitionInstance:
         max_violations: int | Literal["minimize"] = 0,
         label_tolerance: float | None = None,
     ) -> PartitionInstance:
-        """Validate numpy arrays (the fast path for `.npz`): ranges, shapes and label types."""
-        sizes_t = tuple(int(v) for v in sizes)
-        budgets_t = tuple(int(v) for v in budgets)
+        """Validate numpy arrays (the fast path for `.npz`): bounds first, then ranges, shapes and label types."""
+        sizes_t = _group_values(sizes, "size")
+        budgets_t = _group_values(budgets, "classes")
         _check_groups(sizes_t, budgets_t)
+        budgets_t = effective_budgets(sizes_t, budgets_t)
         tokens = np.asarray(tokens)
+        check_partition_size(sizes_t, budgets_t, int(tokens.shape[0]) if tokens.ndim else 0)
         if tokens.ndim != 2 or tokens.shape[0] == 0:
             raise InvalidInstance("the sample list is empty; at least one sample is needed", "samples")
         if tokens.shape[1] != len(sizes_t):
             raise InvalidInstance(f"expected {len(sizes_t)} token columns, got {tokens.shape[1]}", "samples[0]")
         if not np.issubdtype(tokens.dtype, np.integer):
             raise InvalidInstance(f"token indices must be integers, got dtype {tokens.dtype}", "samples")
-        tokens = tokens.astype(np.int64, copy=False)
         _check_token_ranges(tokens, sizes_t)
-        raw = _label_array(labels)
+        tokens = tokens.astype(np.int64, copy=False)
+        raw = label_array(labels)
         if raw.shape[0] != tokens.shape[0]:
             raise InvalidInstance(f"{raw.shape[0]} labels for {tokens.shape[0]} samples", "labels")
-        label_ids, label_values = _label_ids(raw, label_tolerance)
         _check_max_violations(max_violations)
+        if max_violations != "minimize":  # no more than n samples can be violated: a larger bound changes nothing
+            max_violations = min(max_violations, int(tokens.shape[0]))
+        label_tolerance = check_tolerance(label_tolerance)
+        ids, label_values = label_ids(raw, label_tolerance)
         tokens.setflags(write=False)
-        label_ids.setflags(write=False)
+        ids.setflags(write=False)
         return cls(
             sizes=sizes_t,
             budgets=budgets_t,
             tokens=tokens,
-            label_ids=label_ids,
+            label_ids=ids,
             label_values=label_values,
             raw_labels=raw,
             max_violations=max_violations,
@@ -164,7 +185,7 @@ class PartitionInstance:
         out: dict[str, Any] = {
             "kind": "partition",
             "groups": [{"size": n, "classes": k} for n, k in zip(self.sizes, self.budgets, strict=True)],
-            "samples": [[_plain(v) for v in row] for row in rows],
+            "samples": [[plain(v) for v in row] for row in rows],
             "max_violations": self.max_violations,
         }
         if self.label_tolerance is not None:
@@ -181,21 +202,25 @@ class PartitionInstance:
             "budgets": self.budgets,
             "max_violations": self.max_violations,
             "label_tolerance": self.label_tolerance,
-            "label_kind": self.raw_labels.dtype.kind,
+            "label_kind": label_kind(self.raw_labels),
         }
         digest.update(json.dumps(header, sort_keys=True, separators=(",", ":")).encode())
         digest.update(np.ascontiguousarray(self.tokens, dtype="<i8").tobytes())
-        digest.update(_label_bytes(self.raw_labels))
+        digest.update(label_bytes(self.raw_labels))
         return digest.hexdigest()
 
 
-def _label_bytes(raw: np.ndarray) -> bytes:
-    """Labels in a canonical byte form: little-endian 8-byte numbers, or the JSON list of strings."""
-    if raw.dtype.kind in "iu":
-        return np.ascontiguousarray(raw, dtype="<i8").tobytes()
-    if raw.dtype.kind == "f":
-        return np.ascontiguousarray(raw, dtype="<f8").tobytes()
-    return json.dumps([_plain(v) for v in raw.tolist()]).encode()
+def _group_values(values: list[int] | np.ndarray, name: str) -> tuple[int, ...]:
+    """Group sizes or budgets as Python ints; a 1-d integer sequence, each value within int64."""
+    array = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if array.ndim != 1 or (array.dtype != object and array.dtype.kind not in "iu"):
+        raise InvalidInstance(f"expected one integer per group, got shape {array.shape} of {array.dtype}", "groups")
+    out = []
+    for i, value in enumerate(array.tolist()):
+        if type(value) is not int or not 1 <= value <= INT64_MAX:
+            raise InvalidInstance(f"must be an integer in 1..2^63-1, got {value!r}", f"groups[{i}].{name}")
+        out.append(value)
+    return tuple(out)
 
 
 def _check_groups(sizes: tuple[int, ...], budgets: tuple[int, ...]) -> None:
@@ -211,7 +236,11 @@ def _check_groups(sizes: tuple[int, ...], budgets: tuple[int, ...]) -> None:
 
 
 def _check_token_ranges(tokens: np.ndarray, sizes: tuple[int, ...]) -> None:
-    bad = (tokens < 0) | (tokens >= np.asarray(sizes, dtype=np.int64))
+    """Every token in 0..N_i-1, compared in the array's own dtype (so uint64 never wraps)."""
+    bad = np.zeros(tokens.shape, dtype=bool)
+    for i, size in enumerate(sizes):
+        column = tokens[:, i]
+        bad[:, i] = column >= size if column.dtype.kind == "u" else (column < 0) | (column >= size)
     if bad.any():
         s, i = (int(v) for v in np.argwhere(bad)[0])
         raise InvalidInstance(
@@ -220,92 +249,45 @@ def _check_token_ranges(tokens: np.ndarray, sizes: tuple[int, ...]) -> None:
 
 
 def _check_max_violations(value: int | str) -> None:
-    if value != "minimize" and (type(value) is not int or value < 0):
-        raise InvalidInstance(f"must be a non-negative integer or 'minimize', got {value!r}", "max_violations")
-
-
-def _label_array(labels: list[Any] | np.ndarray) -> np.ndarray:
-    """Labels as one numpy array of a single kind: integers, floats or strings (never mixed, never NaN)."""
-    if isinstance(labels, np.ndarray) and labels.dtype.kind in "iuf":
-        raw = labels.astype(np.float64 if labels.dtype.kind == "f" else np.int64, copy=False)
-    elif isinstance(labels, np.ndarray) and labels.dtype.kind == "U":
-        raw = labels
-    else:
-        raw = _label_list_to_array(list(labels))
-    if raw.dtype.kind == "f":
-        nan = np.flatnonzero(~np.isfinite(raw))
-        if nan.size:
-            s = int(nan[0])
-            raise InvalidInstance(f"labels must be finite, got {raw[s]!r}", f"samples[{s}][-1]")
-    return raw
-
-
-def _label_list_to_array(labels: list[Any]) -> np.ndarray:
-    kinds = {type(v) for v in labels}
-    allowed = {int, float, str}
-    for s, v in enumerate(labels):
-        if type(v) not in allowed:
-            raise InvalidInstance(f"label must be an integer, float or string, got {v!r}", f"samples[{s}][-1]")
-    if len(kinds) > 1:
-        first = type(labels[0])
-        s = next(s for s, v in enumerate(labels) if type(v) is not first)
-        raise InvalidInstance(
-            f"mixed label types: {first.__name__} and {type(labels[s]).__name__} ({labels[s]!r}); "
-            "labels of one instance share one type",
-            f"samples[{s}][-1]",
-        )
-    kind = next(iter(kinds))
-    if kind is str:
-        return np.asarray(labels, dtype=str)
-    return np.asarray(labels, dtype=np.int64 if kind is int else np.float64)
-
-
-def _label_ids(raw: np.ndarray, tolerance: float | None) -> tuple[np.ndarray, tuple[Any, ...]]:
-    """Map labels to dense ids 0..V-1 in order of first appearance, after optional float quantisation."""
-    keys = raw
-    if tolerance is not None and raw.dtype.kind == "f":
-        keys = np.round(raw / tolerance).astype(np.int64)
-    if keys.dtype.kind in "if" and keys.size > FEW_LABELS_FROM:
-        distinct = np.unique(keys)  # hashing, no sort: the fast path when the alphabet is small
-        if distinct.size * FEW_LABELS_RATIO <= keys.size:
-            inverse = np.searchsorted(distinct, keys)
-            first = np.full(distinct.size, keys.size, dtype=np.int64)
-            np.minimum.at(first, inverse, np.arange(keys.size, dtype=np.int64))
-            return _ids_by_first_appearance(raw, first, inverse)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return _ids_by_first_appearance(raw, first, inverse.reshape(-1))
-
-
-def _ids_by_first_appearance(
-    raw: np.ndarray, first: np.ndarray, inverse: np.ndarray
-) -> tuple[np.ndarray, tuple[Any, ...]]:
-    order = np.argsort(first)  # ids follow first appearance, so they do not depend on sort order of labels
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    label_ids = rank[inverse].astype(np.int64)
-    values = tuple(_plain(raw[first[j]]) for j in order)
-    return label_ids, values
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalar → plain Python value, for JSON."""
-    return value.item() if isinstance(value, np.generic) else value
+    if value != "minimize" and (type(value) is not int or not 0 <= value <= INT64_MAX):
+        raise InvalidInstance(f"must be an integer in 0..2^63-1 or 'minimize', got {value!r}", "max_violations")
 
 
 def load_instance(path: str | Path) -> PartitionInstance:
-    """Load a `.json` (wire form) or `.npz` (arrays `tokens`, `labels`, `sizes`, `classes`) instance."""
+    """Load an instance file: `.npz` or JSON, told apart by content (a zip header), not by the suffix.
+
+    Raises `InvalidInstance` naming the file when it cannot be read, `InstanceTooLarge` when it is larger than
+    `max_body_bytes` (the service's request limit, so the CLI takes what the service takes).
+    """
+    blob = read_input_file(path)
+    return load_npz(blob) if is_npz(blob) else load_json(blob)
+
+
+def read_input_file(path: str | Path, field: str = "file") -> bytes:
+    """The bytes of an input file, refused (naming `field`) when missing, unreadable or over `max_body_bytes`."""
     path = Path(path)
-    if path.suffix == ".npz":
-        return load_npz(path.read_bytes())
-    return load_json(path.read_text())
+    try:
+        size = path.stat().st_size
+        active_limits().require(size, "max_body_bytes", field, f"the size of {path} in bytes")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInstance(f"cannot read {path}: {exc.strerror or exc}", field) from exc
 
 
 def load_json(text: str | bytes) -> PartitionInstance:
+    return instance_from_dict(read_json(text))
+
+
+def read_json(text: str | bytes, field: str = "body") -> Any:
+    """Decoded JSON (UTF-8, a BOM allowed), or `InvalidInstance` naming `field`."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInstance(f"not valid JSON: {exc}", "body") from exc
-    return instance_from_dict(data)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+        return json.loads(text)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of over 4300 digits
+        raise InvalidInstance(f"not valid JSON: {exc}", field) from exc
+    except RecursionError as exc:
+        raise InvalidInstance("not valid JSON: nested too deeply", field) from exc
 
 
 def instance_from_dict(data: Any) -> PartitionInstance:
@@ -330,18 +312,43 @@ def _loc_to_path(loc: tuple[int | str, ...]) -> str:
     return path or "body"
 
 
+NPZ_ARRAYS = {
+    "tokens": ArraySpec("iu", (2,)),
+    "labels": ArraySpec("iufU", (1,)),
+    "sizes": ArraySpec("iu", (1,)),
+    "classes": ArraySpec("iu", (1,)),
+    "max_violations": ArraySpec("iuU", (0,), required=False),
+    "label_tolerance": ArraySpec("iuf", (0,), required=False),
+}
+
+
+def _check_npz_shapes(shapes: dict[str, tuple[int, ...]]) -> None:
+    """Bounds from the headers alone, before any array is decompressed."""
+    limits = active_limits()
+    n_groups, n_rows = shapes["sizes"][0], shapes["tokens"][0]
+    limits.require(n_groups, "max_groups", "sizes", "the number of groups I")
+    limits.require(n_rows, "max_samples", "tokens", "the number of samples n")
+    if shapes["classes"] != (n_groups,) or shapes["tokens"][1] != n_groups:
+        raise InvalidInstance(
+            f"sizes {shapes['sizes']}, classes {shapes['classes']} and tokens {shapes['tokens']} disagree on I",
+            "tokens",
+        )
+    if shapes["labels"] != (n_rows,):
+        raise InvalidInstance(f"{shapes['labels']} labels for {n_rows} samples", "labels")
+
+
 def load_npz(blob: bytes) -> PartitionInstance:
-    """The compact binary form: `tokens` (n, I) ints, `labels` (n,), `sizes` (I,), `classes` (I,)."""
-    try:
-        arrays = np.load(io.BytesIO(blob), allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise InvalidInstance(f"not a readable .npz archive: {exc}", "body") from exc
-    for name in ("tokens", "labels", "sizes", "classes"):
-        if name not in arrays:
-            raise InvalidInstance(f"the .npz archive lacks the array {name!r}", name)
+    """The compact binary form: `tokens` (n, I) ints, `labels` (n,) ints, floats or strings, `sizes` (I,),
+    `classes` (I,); optional scalars `max_violations` (an integer or "minimize") and `label_tolerance`.
+
+    Shapes and dtypes are checked from the `.npy` headers before anything is decompressed.
+    """
+    arrays = read_npz(blob, NPZ_ARRAYS, active_limits().max_array_bytes, _check_npz_shapes)
     max_violations: int | Literal["minimize"] = 0
     if "max_violations" in arrays:
         raw_mv = arrays["max_violations"].item()
+        if isinstance(raw_mv, str) and raw_mv != "minimize":
+            raise InvalidInstance(f"must be an integer or 'minimize', got {raw_mv!r}", "max_violations")
         max_violations = raw_mv if isinstance(raw_mv, str) else int(raw_mv)
     tolerance = float(arrays["label_tolerance"].item()) if "label_tolerance" in arrays else None
     return PartitionInstance.from_arrays(
@@ -350,6 +357,15 @@ def load_npz(blob: bytes) -> PartitionInstance:
 
 
 def dump_npz(instance: PartitionInstance) -> bytes:
+    """The `.npz` form of an instance. Raises `InvalidInstance` for a string label ending in NUL: `.npz` strings
+    are fixed-width and drop trailing NULs, so such a label would silently become another one."""
+    labels = instance.raw_labels
+    if labels.dtype == object:
+        ending_in_nul = [s for s, v in enumerate(labels.tolist()) if v.endswith("\0")]
+        if ending_in_nul:
+            s = ending_in_nul[0]
+            raise InvalidInstance("a label ending in NUL cannot be stored in .npz; use JSON", f"samples[{s}][-1]")
+        labels = np.asarray(labels.tolist(), dtype=str)
     buffer = io.BytesIO()
     extra: dict[str, Any] = {"max_violations": np.asarray(instance.max_violations)}
     if instance.label_tolerance is not None:
@@ -357,7 +373,7 @@ def dump_npz(instance: PartitionInstance) -> bytes:
     np.savez_compressed(
         buffer,
         tokens=instance.tokens,
-        labels=instance.raw_labels,
+        labels=labels,
         sizes=np.asarray(instance.sizes),
         classes=np.asarray(instance.budgets),
         **extra,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from problems.bilinear import Rational, fraction_text, to_fraction
 from problems.errors import InvalidInstance
+from problems.limits import INT64_MAX, active_limits
 
 Point = tuple[Fraction, ...]
 
@@ -32,7 +33,7 @@ class SeparabilityInstance(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["separability"] = "separability"
-    dim: int = Field(ge=1, description="d, the dimension of the points")
+    dim: int = Field(ge=1, le=INT64_MAX, description="d, the dimension of the points")
     positive: list[list[Rational]] = Field(description="P: points that must be strictly inside the wedge")
     negative: list[list[Rational]] = Field(description="Q: points that must be strictly outside one plane")
 
@@ -89,7 +90,14 @@ class TwoPlanes:
 
 
 def separability_from_dict(data: Any) -> SeparabilityInstance:
-    """Validate a decoded JSON object; errors become `InvalidInstance` naming the first bad field."""
+    """Validate a decoded JSON object; errors become `InvalidInstance` naming the first bad field, and
+    `InstanceTooLarge` when |P| + |Q| or the dimension exceed `max_points`."""
+    if isinstance(data, dict):
+        limits = active_limits()
+        if type(data.get("dim")) is int:
+            limits.require(data["dim"], "max_points", "dim", "the dimension")
+        points = [data.get(name) for name in ("positive", "negative")]
+        limits.require(sum(len(p) for p in points if isinstance(p, list)), "max_points", "positive", "|P| + |Q|")
     try:
         return SeparabilityInstance.model_validate(data)
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from problems.labels import label_key as typed_label_key
 from problems.partition import PartitionInstance
 
 DENSE_TABLE_LIMIT = 10_000_000
@@ -29,10 +30,8 @@ class Verification:
 
 
 def label_key(instance: PartitionInstance, label: Any) -> Any:
-    """The value labels are compared by: the label itself, or its quantum under `label_tolerance`."""
-    if instance.label_tolerance is not None and isinstance(label, float):
-        return round(label / instance.label_tolerance)
-    return label
+    """What labels are compared by: type and value, or a float's exact quantum under `label_tolerance`."""
+    return typed_label_key(label, instance.label_tolerance)
 
 
 def verify_partition(

@@ -37,7 +37,7 @@ def reduce_json(name: str, data: Any) -> dict[str, Any]:
 
     >>> out = reduce_json("R1", {"kind": "colouring", "n": 2, "edges": [[0, 1]], "k": 2})
     >>> out["target"]["groups"], out["target"]["samples"]
-    ([{'size': 2, 'classes': 2}, {'size': 1, 'classes': 2}], [[0, 0, 0], [1, 0, 1]])
+    ([{'size': 2, 'classes': 2}, {'size': 1, 'classes': 1}], [[0, 0, 0], [1, 0, 1]])
     """
     entry = get_reduction(name)
     source = parse_source(entry, data)

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from problems.limits import InputLimits
 
 
-class Settings(BaseSettings):
-    """Every knob of the service; `LATENTSAT_WORKERS=4` sets `workers`, and so on."""
+class Settings(InputLimits):
+    """Every knob of the service; `LATENTSAT_WORKERS=4` sets `workers`, and so on. The input size limits
+    (`max_body_bytes`, `max_samples`, `max_cells`, ...) are `problems.limits.InputLimits`, shared with the CLI."""
 
     model_config = SettingsConfigDict(env_prefix="LATENTSAT_", env_file=None, extra="ignore")
 
@@ -23,8 +26,6 @@ class Settings(BaseSettings):
         default="FULL", description="FULL fsyncs every commit, so an acknowledged job survives power loss"
     )
 
-    max_body_bytes: int = Field(default=64 * 2**20, ge=1024, description="request bodies above this get 413")
-    max_samples: int = Field(default=2_000_000, ge=1, description="samples per instance")
     default_time_limit: float = Field(default=60.0, gt=0, description="seconds, when a job names none")
     max_time_limit: float = Field(default=3600.0, gt=0, description="the largest time limit the server grants")
     memory_limit_mb: int = Field(default=4096, ge=0, description="RLIMIT_AS of each job process; 0 = no cap")

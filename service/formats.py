@@ -8,7 +8,8 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from problems.errors import InvalidInstance, LatentsatError
+from problems.errors import InstanceTooLarge, InvalidInstance, LatentsatError
+from problems.limits import InputLimits, active_limits, limits_in_force
 from solvers.pipeline import get_kind
 
 # kind → "module:function" that turns `.npz` bytes into the kind's parsed instance.
@@ -22,13 +23,17 @@ def npz_loader(kind: str) -> Callable[[bytes], Any]:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
-def parse_instance(kind: str, fmt: str, blob: bytes) -> Any:
-    """The kind's parsed instance from stored bytes; errors name fields under `instance.`."""
+def parse_instance(kind: str, fmt: str, blob: bytes, limits: InputLimits | None = None) -> Any:
+    """The kind's parsed instance from stored bytes, every size checked against `limits` (default: the
+    environment's) before any array is built; errors name fields under `instance.`."""
     loader = npz_loader(kind) if fmt == "npz" else get_kind(kind).parse
     try:
-        return loader(blob) if fmt == "npz" else loader(json.loads(blob))
+        with limits_in_force(limits or active_limits()):
+            return loader(blob) if fmt == "npz" else loader(json.loads(blob))
     except InvalidInstance as exc:
         raise InvalidInstance(Exception.__str__(exc), _under_instance(exc.field)) from exc
+    except InstanceTooLarge as exc:
+        raise InstanceTooLarge(Exception.__str__(exc), _under_instance(exc.field)) from exc
     except LatentsatError:
         raise
     except (ValueError, TypeError, OverflowError, KeyError, IndexError, EOFError, OSError, zipfile.BadZipFile) as exc:
@@ -46,7 +51,7 @@ def _under_instance(field: str | None) -> str:
 
 
 def sample_count(parsed: Any) -> int | None:
-    """Samples in a parsed instance, for kinds that have them (the `max_samples` limit)."""
+    """Samples in a parsed instance, for kinds that have them (stored with the job)."""
     count = getattr(parsed, "n_samples", None)
     return int(count) if count is not None else None
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from latentsat.kind_hints import refuse_unsolvable_kind
 from problems.answers import SolveOptions
-from problems.errors import InstanceTooLarge, InvalidInstance, InvalidOptions
+from problems.errors import InvalidInstance, InvalidOptions
 from service.config import Settings
 from service.formats import parse_instance, sample_count
 from service.store import NewJob
@@ -43,16 +43,12 @@ def prepare_job(
     get_kind(kind)
     options = granted_options(options, settings)
     try:
-        parsed = parse_instance(kind, fmt, blob)
+        parsed = parse_instance(kind, fmt, blob, settings)  # every size limit, before any array is built
     except InvalidInstance as exc:
         if exc.field == "instance.kind":  # e.g. an R3 target sent as a partition: say what to do instead
             refuse_unsolvable_kind(None, blob)
         raise
     n_samples = sample_count(parsed)
-    if n_samples is not None and n_samples > settings.max_samples:
-        raise InstanceTooLarge(
-            f"{n_samples} samples exceed this server's limit of {settings.max_samples}", "instance.samples"
-        )
     option_data = options.model_dump(mode="json")
     return NewJob(
         owner=owner,

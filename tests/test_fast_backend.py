@@ -39,7 +39,9 @@ def pigeonhole_instances(draw: st.DrawFn) -> PartitionInstance:
     labels = [row[-1] for row in rows]
     assume(len(set(labels)) == cells)
     tokens = np.asarray([row[:-1] for row in rows], dtype=np.int64)
-    return PartitionInstance.from_arrays(sizes, budgets, tokens, labels)
+    instance = PartitionInstance.from_arrays(sizes, budgets, tokens, labels)
+    assume(instance.n_labels == int(np.prod(instance.budgets)))  # budgets are clamped to min(K_i, N_i)
+    return instance
 
 
 def canonical_solution_set(instance: PartitionInstance) -> set[tuple[tuple[int, ...], ...]]:

@@ -108,7 +108,7 @@ def test_r1_worked_example_triangle_with_pendant() -> None:
     graph = Colouring(n=5, edges=[(0, 1), (1, 2), (2, 0), (2, 3)], k=3)
     reduction = ColouringToPartition()
     target = reduction.forward(graph)
-    assert target.sizes == (5, 4) and target.budgets == (3, 6)
+    assert target.sizes == (5, 4) and target.budgets == (3, 4)  # K_2 = K(K-1) = 6, clamped to the 4 edge tokens
     assert target.to_json_dict()["samples"][:4] == [[0, 0, 0], [1, 0, 1], [1, 1, 0], [2, 1, 1]]
     answer = solve(target)
     assert answer.status in SOLVED and answer.unconstrained == [[4], []]

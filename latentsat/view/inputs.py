@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,11 @@ class LoadedAnswer:
 
 
 def read_json(path: Path, field: str) -> Any:
-    """The decoded JSON of `path`; `InvalidInstance` naming `field` when it is not JSON."""
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InvalidInstance(f"{path.name} is not valid JSON: {exc}", field) from exc
-    except UnicodeDecodeError as exc:
-        raise InvalidInstance(f"{path.name} is not a text file", field) from exc
+    """The decoded JSON of `path`; `InvalidInstance` naming `field` when it is missing, too large or not JSON."""
+    from problems.partition import read_input_file
+    from problems.partition import read_json as decode_json
+
+    return decode_json(read_input_file(path, field), field)
 
 
 def answer_kind(answer: dict[str, Any]) -> str:
@@ -61,11 +58,14 @@ def parse_instance(kind: str, data: Any) -> Any:
 
 def load_instance_file(kind: str, path: Path) -> Any:
     """A partition instance (`.json` or `.npz`) or an LSA instance (`.json`) from a file."""
-    if kind == "partition" and path.suffix == ".npz":
-        from problems.partition import load_instance
+    from problems.npz_arrays import is_npz
+    from problems.partition import load_npz, read_input_file
+    from problems.partition import read_json as decode_json
 
-        return load_instance(path)
-    return parse_instance(kind, read_json(path, "instance"))
+    blob = read_input_file(path, "instance")
+    if kind == "partition" and is_npz(blob):  # told apart by content, as `solve` does
+        return load_npz(blob)
+    return parse_instance(kind, decode_json(blob, "instance"))
 
 
 def load_answer(path: Path, instance_path: Path | None = None) -> LoadedAnswer:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from problems.bilinear import BilinearSystem, Rational, fraction_text, to_fraction
 from problems.errors import InvalidInstance
+from problems.limits import active_limits
 from problems.lsa.phi import phi_system
 
 Mode = Literal["exact-grid", "real", "best-fit"]
@@ -141,6 +142,10 @@ def lsa_from_dict(data: Any) -> LsaInstance:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInstance(first["msg"], _field_path(first["loc"], first["msg"])) from exc
+    limits = active_limits()  # before X* is computed: its cost grows steeply with d
+    limits.require(len(spec.grid), "max_grid_values", "grid", "the number of grid values")
+    if spec.markov is not None:
+        limits.require(spec.d, "max_markov_d", "d", "d of a Markov-model instance")
     if spec.x is not None:
         x = [[to_fraction(v) for v in row] for row in spec.x]
     else:

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
 from problems.errors import InvalidInstance
+from problems.limits import InputLimits, limits_in_force
 from reductions.registry import registry
 from reductions.wire import lift_json, reduce_json
+from service.deps import SettingsDep
 from service.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/v1/reductions", tags=["reductions"], responses={**ERROR_RESPONSES})
@@ -42,25 +44,36 @@ def list_reductions() -> list[ReductionInfo]:
 
 
 @router.post("/{name}")
-def reduce(name: str, source: dict[str, Any] = Body(description="the source instance, e.g. a colouring")) -> dict:  # noqa: B008
-    """Run reduction `name` forward: `{reduction, version, target, map}`; `target` goes to `POST /v1/jobs`."""
-    return _guarded(lambda: reduce_json(name, source))
+def reduce(
+    name: str,
+    settings: SettingsDep,
+    source: dict[str, Any] = Body(description="the source instance, e.g. a colouring"),  # noqa: B008
+) -> dict:
+    """Run reduction `name` forward: `{reduction, version, target, map}`; `target` goes to `POST /v1/jobs`.
+
+    The source's size is bounded before the reduction runs (`LATENTSAT_MAX_GRAPH_VERTICES`, `..._GRAPH_EDGES`,
+    `..._CNF_VARIABLES`, `..._CNF_CLAUSES`, `..._POINTS`): 413 naming the field."""
+    return _guarded(lambda: reduce_json(name, source), settings)
 
 
 @router.post("/{name}/lift")
-def lift(name: str, request: LiftRequest) -> dict:
+def lift(name: str, request: LiftRequest, settings: SettingsDep) -> dict:
     """Map a target solution back to a source solution, verified on the source."""
-    return lift_guarded(name, request.source, request.solution)
+    return lift_guarded(name, request.source, request.solution, settings)
 
 
-def lift_guarded(name: str, source: dict[str, Any], solution: dict[str, Any]) -> dict:
+def lift_guarded(
+    name: str, source: dict[str, Any], solution: dict[str, Any], limits: InputLimits | None = None
+) -> dict:
     """`lift_json` with malformed input mapped to 422 (shared with `POST /v1/jobs/{id}/lift`)."""
-    return _guarded(lambda: lift_json(name, source, solution))
+    return _guarded(lambda: lift_json(name, source, solution), limits)
 
 
-def _guarded(action: Any) -> dict:
-    """Malformed sources that slip past the parsers (wrong nesting, wrong types) are bad input, not our crash."""
+def _guarded(action: Any, limits: InputLimits | None) -> dict:
+    """Run under the server's size limits. Malformed sources that slip past the parsers (wrong nesting, wrong
+    types) are bad input, not our crash."""
     try:
-        return dict(action())
+        with limits_in_force(limits or InputLimits()):
+            return dict(action())
     except (TypeError, KeyError, IndexError, AttributeError, ValueError) as exc:
         raise InvalidInstance(f"malformed input: {exc}", "body") from exc

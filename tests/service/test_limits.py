@@ -63,7 +63,7 @@ def test_too_many_samples_is_413(limited: Server) -> None:
     assert response.status_code == 413
     assert response.json()["error"] == {
         "code": "instance_too_large",
-        "message": "6000 samples exceed this server's limit of 5000",
+        "message": "the number of samples n is 6000, above the limit of 5000 (set LATENTSAT_MAX_SAMPLES to raise it)",
         "field": "instance.samples",
     }
 

@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from service.errors import IdempotencyConflict
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -144,7 +146,11 @@ class Store:
     # ------------------------------------------------------------ submission and reads
 
     def create(self, job: NewJob) -> tuple[JobRecord, bool]:
-        """Insert a queued job and commit; with an idempotency key already used by this owner, return that job."""
+        """Insert a queued job and commit; with an idempotency key already used by this owner, return that job.
+
+        The look-up of the key and the insert are one transaction, so two concurrent requests under one key
+        cannot both insert. Raises `IdempotencyConflict` when the key's job was made from a different request.
+        """
         with self._transaction() as db:
             if job.idempotency_key is not None:
                 row = db.execute(
@@ -152,7 +158,12 @@ class Store:
                     (job.owner, job.idempotency_key),
                 ).fetchone()
                 if row is not None:
-                    return _record(row), False
+                    existing = _record(row)
+                    if existing.request_sha256 != job.request_sha256:
+                        raise IdempotencyConflict(
+                            "this Idempotency-Key was used for a different request", "Idempotency-Key"
+                        )
+                    return existing, False
             job_id = uuid.uuid4().hex
             db.execute(
                 "INSERT INTO jobs (id, owner, idempotency_key, request_sha256, kind, format, instance, options, "
@@ -277,6 +288,23 @@ class Store:
                 "WHERE id = ? AND state = ?",
                 (JobState.QUEUED.value, job_id, JobState.RUNNING.value),
             )
+
+    def interrupt(self, job_id: str, message: str) -> JobState:
+        """A running job lost its worker: back to the queue, or `failed` as `interrupted` after MAX_ATTEMPTS."""
+        with self._transaction() as db:
+            row = db.execute("SELECT state, attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None or row[0] != JobState.RUNNING.value:
+                return JobState(row[0]) if row else JobState.FAILED
+            if row[1] >= MAX_ATTEMPTS:
+                db.execute(
+                    "UPDATE jobs SET state = ?, reason = ?, message = ?, finished_at = ? WHERE id = ?",
+                    (JobState.FAILED.value, "interrupted", f"interrupted twice; last: {message}", time.time(), job_id),
+                )
+                return JobState.FAILED
+            db.execute(
+                "UPDATE jobs SET state = ?, started_at = NULL WHERE id = ?", (JobState.QUEUED.value, job_id)
+            )
+            return JobState.QUEUED
 
     def recover(self) -> dict[str, int]:
         """After a crash: jobs left `running` run once more, or fail as `interrupted` after MAX_ATTEMPTS."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, File, Form, Header, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field, ValidationError
@@ -21,7 +22,9 @@ from service.submit import canonical_json, prepare_job
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses={**ERROR_RESPONSES})
 
-JobId = Annotated[str, "job id"]
+# Every path and query parameter is bounded, so no value of any of them can reach SQLite or a seek as an overflow.
+MAX_INT64 = 2**63 - 1
+JobId = Annotated[str, Path(min_length=1, max_length=64, description="job id")]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -137,7 +140,9 @@ def list_jobs(
     owner: OwnerDep,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=500, description="jobs per page")] = 50,
-    after: Annotated[int | None, Query(ge=0, description="the `next` cursor of the previous page")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_INT64, description="the `next` cursor of the previous page")
+    ] = None,
     state: Annotated[JobState | None, Query(description="only jobs in this state")] = None,
 ) -> JobPage:
     """The caller's jobs, newest first, one page at a time."""
@@ -234,7 +239,9 @@ def get_log(
     owner: OwnerDep,
     store: StoreDep,
     pool: PoolDep,
-    offset: Annotated[int, Query(ge=0, description="byte offset: the `next_offset` of the previous call")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_INT64, description="byte offset: the `next_offset` of the previous call")
+    ] = 0,
 ) -> JobLog:
     """The job's log from `offset` on, as NEOS serves it: poll with the returned `next_offset`."""
     record = _job(store, job_id, owner)
@@ -242,7 +249,8 @@ def get_log(
     data = b""
     if path.exists():
         with open(path, "rb") as log:
-            log.seek(offset)
+            size = log.seek(0, os.SEEK_END)
+            log.seek(min(offset, size))  # past the end there is nothing yet; seek() would overflow at 2^63
             data = log.read(1 << 20)
     return JobLog(
         offset=offset,

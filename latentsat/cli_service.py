@@ -47,6 +47,25 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
 
 
+def worker(
+    queue: Annotated[
+        str, typer.Option(help="the Redis of `latentsat serve --queue`: redis://HOST:PORT/DB", envvar="LATENTSAT_QUEUE")
+    ],
+    name: Annotated[str | None, typer.Option(help="worker name in RQ [default: RQ's unique name]")] = None,
+    burst: Annotated[bool, typer.Option(help="exit when both queues are empty")] = False,
+) -> None:
+    """Run jobs from Redis on this machine: service jobs and `bench --queue` runs, one at a time. Start one per
+    core you want to give; each imports every backend once and forks a process per job, which a cancel or a time
+    limit kills."""
+    from service.queue import run_worker
+
+    try:
+        run_worker(queue, name, burst)
+    except ValueError as exc:  # a malformed URL
+        typer.echo(f"error: --queue: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 def submit(
     instance_path: Annotated[Path, typer.Argument(metavar="FILE", help="instance file (.json, any kind; or .npz)")],
     server: Annotated[str, typer.Option(help="service URL", envvar="LATENTSAT_SERVER")] = "http://127.0.0.1:8000",

@@ -11,7 +11,7 @@ import resource
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from problems.answers import SolveOptions
@@ -49,15 +49,6 @@ class Task:
     def queue_id(self) -> str:
         """A name for this attempt alone, so a late report of an earlier attempt is never taken for this one."""
         return f"{self.job_id}-{self.attempt}"
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["instance"] = self.instance.hex()
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Task:
-        return cls(**{**data, "instance": bytes.fromhex(data["instance"])})
 
 
 def solve_blob(kind: str, fmt: str, blob: bytes, options: dict[str, Any]) -> dict[str, Any]:

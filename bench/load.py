@@ -13,10 +13,6 @@ import argparse
 import asyncio
 import math
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -25,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from bench.cluster import Proc, start_api
 from problems.generate import planted_partition
 
 
@@ -79,30 +76,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else float("nan")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str, float, Path]:
+def start_server(workers: int, pool: str = "warm") -> tuple[Proc, str, float, Path]:
     """`latentsat serve` on a fresh DB; returns the process, URL, seconds to first healthy /healthz, and DB dir."""
     directory = Path(tempfile.mkdtemp(prefix="latentsat-load-"))
-    port = free_port()
-    command = [sys.executable, "-m", "latentsat.cli", "serve", "--port", str(port), "--db", str(directory / "jobs.db")]
-    command += ["--workers", str(workers), "--log-level", "warning"]
     start = time.perf_counter()
-    log = open(directory / "server.log", "wb")  # noqa: SIM115 (lives as long as the server)
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    while True:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url, time.perf_counter() - start, directory
-        except httpx.TransportError:
-            if process.poll() is not None:
-                raise RuntimeError((directory / "server.log").read_text()) from None
-        time.sleep(0.02)
+    proc, url = start_api(directory, workers=workers, pool=pool)
+    return proc, url, time.perf_counter() - start, directory
 
 
 def main() -> None:
@@ -110,6 +89,7 @@ def main() -> None:
     parser.add_argument("--server", default=None, help="URL of a running server (default: start one, as --start)")
     parser.add_argument("--start", action="store_true", help="start `latentsat serve` on a temporary DB")
     parser.add_argument("--workers", type=int, default=2, help="job processes of the started server")
+    parser.add_argument("--pool", choices=["warm", "process"], default="warm", help="the started server's pool")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--wait", type=float, default=10.0, help="`?wait=` of each request, and the time limit")
@@ -123,7 +103,7 @@ def main() -> None:
     pool = instances(64, args.size, args.groups, args.classes, args.factor)
     process = None
     if args.server is None or args.start:
-        process, url, startup, directory = start_server(args.workers)
+        process, url, startup, directory = start_server(args.workers, args.pool)
         print(f"start-up to first healthy /healthz: {startup:.2f} s (server log and DB in {directory})")
     else:
         url = args.server
@@ -133,8 +113,7 @@ def main() -> None:
         wall = time.perf_counter() - wall
     finally:
         if process is not None:
-            os.killpg(process.pid, signal.SIGINT)
-            process.wait(timeout=30)
+            process.stop()
     report(args, tally, wall, len(pool[0]["samples"]))
 
 

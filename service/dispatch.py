@@ -8,7 +8,9 @@ records every outcome in the store: it is the only writer of job states, in both
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -62,6 +64,8 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._waiters = Waiters()
+        self._outcomes: queue.Queue[tuple[Task, Outcome] | None] = queue.Queue()
+        self._recorder: threading.Thread | None = None
 
     @property
     def workers(self) -> int:
@@ -76,6 +80,8 @@ class Dispatcher:
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._waiters.loop = loop
+        self._recorder = threading.Thread(target=self._record_loop, name="latentsat-record", daemon=True)
+        self._recorder.start()
         self.executor.start(self._report)
         self._thread = threading.Thread(target=self._dispatch_loop, name="latentsat-dispatch", daemon=True)
         self._thread.start()
@@ -86,7 +92,11 @@ class Dispatcher:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        for task in self.executor.stop():
+        interrupted = self.executor.stop()
+        self._outcomes.put(None)  # after what the executor reported before it stopped
+        if self._recorder is not None:
+            self._recorder.join(timeout=10)
+        for task in interrupted:
             self.store.requeue(task.job_id)
 
     def notify(self) -> None:
@@ -159,12 +169,35 @@ class Dispatcher:
         return Task(job.id, job.attempts, job.kind, job.format, instance, job.options, self.memory_limit_mb)
 
     def _report(self, task: Task, outcome: Outcome) -> None:
+        """From executor threads: hand the outcome to the recorder and go back to work at once."""
+        self._outcomes.put((task, outcome))
+        self._wake.set()  # the slot is free: claim the next job now, while the outcome is being written
+
+    def _record_loop(self) -> None:
+        """Write outcomes in batches, one transaction and one fsync for all that arrived meanwhile; then wake."""
+        while True:
+            batch = [self._outcomes.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 256:
+                    batch.append(self._outcomes.get_nowait())
+            if any(item is None for item in batch):
+                batch = [item for item in batch if item is not None]
+                self._record_batch(batch)
+                return
+            self._record_batch(batch)
+
+    def _record_batch(self, batch: list[tuple[Task, Outcome]]) -> None:
         try:
-            self._record(task, outcome)
-        except Exception:  # never let one bad report kill an executor thread
-            logger.exception("could not record the outcome of job %s", task.job_id)
-        self._wake_waiters(task.job_id)
-        self._wake.set()
+            with self.store.batch():
+                for task, outcome in batch:
+                    try:
+                        self._record(task, outcome)
+                    except Exception:  # one bad outcome must not lose the others
+                        logger.exception("could not record the outcome of job %s", task.job_id)
+        except Exception:
+            logger.exception("could not record %d outcomes", len(batch))
+        for task, _ in batch:
+            self._wake_waiters(task.job_id)
 
     def _record(self, task: Task, outcome: Outcome) -> None:
         record = self.store.get(task.job_id)

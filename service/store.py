@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -116,8 +117,54 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
     )  # fmt: skip
 
 
+class WalSync:
+    """Group commit: one fsync of the WAL file makes every commit made before it durable.
+
+    SQLite's `synchronous=FULL` fsyncs the WAL at each commit, under the write lock: ~5 ms each on a virtual disk,
+    so writes queue up behind one another. Here commits run with `NORMAL` (SQLite still syncs at checkpoints and at
+    WAL reuse) and each durable commit waits, outside the lock, for an fsync of the WAL that began after it; one
+    fsync serves every commit that waits at that moment. The caller is answered only after its fsync, as with FULL.
+    """
+
+    def __init__(self, wal: Path) -> None:
+        self._fd = os.open(wal, os.O_RDONLY | os.O_CREAT, 0o644)
+        self._cond = threading.Condition()
+        self._committed = self._synced = 0
+        self._syncing = False
+
+    def committed(self) -> int:
+        """Count a commit (call under the store's write lock, right after COMMIT); its ticket for `wait`."""
+        with self._cond:
+            self._committed += 1
+            return self._committed
+
+    def wait(self, ticket: int) -> None:
+        """Return once the commit with this ticket is on disk."""
+        with self._cond:
+            while self._synced < ticket:
+                if self._syncing:
+                    self._cond.wait()
+                    continue
+                self._syncing, target = True, self._committed
+                self._cond.release()
+                try:
+                    os.fsync(self._fd)
+                finally:
+                    self._cond.acquire()
+                    self._syncing = False
+                    self._cond.notify_all()
+                self._synced = max(self._synced, target)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 class Store:
-    """Thread-safe access to the jobs table through one connection (statements are short; a lock serialises)."""
+    """Thread-safe access to the jobs table through one connection (statements are short; a lock serialises).
+
+    `synchronous="FULL"`: a write returns only once it is on disk (an acknowledged job survives power loss), by
+    group commit (`WalSync`); `"NORMAL"`: it survives a crash of this process but may be lost with the machine.
+    """
 
     def __init__(self, path: Path, synchronous: str = "FULL") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,16 +172,31 @@ class Store:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={synchronous}")
-        self._db.executescript(SCHEMA)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)  # creates the WAL file, which stays while this connection is open
+        self._sync = WalSync(path.with_name(path.name + "-wal")) if synchronous == "FULL" else None
+        self._batching = False
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._sync is not None:
+                self._sync.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; with `durable`, return only once it is on disk. Inside `batch()`, a savepoint."""
         with self._lock:
+            if self._batching:
+                self._db.execute("SAVEPOINT one")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK TO one")
+                    raise
+                finally:
+                    self._db.execute("RELEASE one")
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -142,6 +204,19 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            ticket = self._sync.committed() if self._sync is not None else 0
+        if durable and self._sync is not None:
+            self._sync.wait(ticket)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several writes in one durable transaction (one fsync); a write that raises undoes itself alone."""
+        with self._transaction():
+            self._batching = True
+            try:
+                yield
+            finally:
+                self._batching = False
 
     # ------------------------------------------------------------ submission and reads
 
@@ -233,8 +308,11 @@ class Store:
     # ------------------------------------------------------------ state transitions
 
     def claim_next(self) -> JobRecord | None:
-        """Move the oldest queued job to `running` (one more attempt) and return it."""
-        with self._transaction() as db:
+        """Move the oldest queued job to `running` (one more attempt) and return it.
+
+        Not waited to disk: after a power loss the job is simply queued again.
+        """
+        with self._transaction(durable=False) as db:
             row = db.execute(
                 "SELECT id FROM jobs WHERE state = ? ORDER BY seq LIMIT 1", (JobState.QUEUED.value,)
             ).fetchone()

@@ -192,7 +192,7 @@ class LocalExecutor:
             self._threads.append(thread)
 
     def free(self) -> int:
-        """Tasks this executor can start now."""
+        """Tasks this executor can start now: one per idle slot (a claimed job is a running job)."""
         with self._lock:
             return self.workers - len(self._running) - self._tasks.qsize()
 

@@ -21,6 +21,13 @@ def bench(
     time_limit: Annotated[float, typer.Option(help="wall seconds per run")] = 60.0,
     memory_mb: Annotated[int, typer.Option(help="address-space limit per run (RLIMIT_AS), MiB")] = 8192,
     list_all: Annotated[bool, typer.Option("--list", help="list suites and solver configurations, then exit")] = False,
+    queue: Annotated[
+        str | None,
+        typer.Option(
+            help="redis://HOST:PORT/DB: fan the runs out to `latentsat worker`s [default: run here, one at a time]",
+            envvar="LATENTSAT_QUEUE",
+        ),
+    ] = None,
 ) -> None:
     """Run every (instance, solver) of a suite in a fresh process under limits; report PAR-2 and plots."""
     from bench.configs import SOLVER_CONFIGS, solver_config
@@ -50,18 +57,26 @@ def bench(
     if not names:
         console.print("no solver configuration can run here; nothing to do")
         return
-    run_and_report(suite, names, out, time_limit, memory_mb)
+    run_and_report(suite, names, out, time_limit, memory_mb, queue)
 
 
-def run_and_report(suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int) -> None:
+def run_and_report(
+    suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int, queue: str | None = None
+) -> None:
     from bench.report import summary_rows, write_reports
     from bench.runner import RunLimits, iter_progress, jobs_for, load_records, run_jobs
 
     jobs = jobs_for(suite, solvers, time_limit)
     for name in sorted(set(solvers) - {job.solver for job in jobs}):
         console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
+    limits = RunLimits(time_limit=time_limit, memory_mb=memory_mb)
     for on_done in iter_progress(len(jobs), suite):
-        run_jobs(jobs, out, RunLimits(time_limit=time_limit, memory_mb=memory_mb), on_done)
+        if queue:
+            from bench.remote import run_jobs_remote
+
+            run_jobs_remote(jobs, out, limits, on_done, queue)
+        else:
+            run_jobs(jobs, out, limits, on_done)
     keys = {job.key for job in jobs}
     records = [r for r in load_records(out) if r["key"] in keys]
     paths = write_reports(records, out)

@@ -5,6 +5,7 @@ time limit holds, and a worker killed mid-job loses nothing (the job runs once m
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -124,3 +125,21 @@ def test_a_worker_lost_twice_fails_the_job_as_interrupted(
         assert after["state"] == "done" and after["status"] == "solved"
     finally:
         lossy.stop()
+
+
+def test_bench_fans_out_to_the_workers_and_resumes(cluster: Cluster, tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "latentsat.cli", "bench", "--suite", "tiny", "--solvers", "pysat,cpsat"]
+    command += ["--time-limit", "20", "--out", str(tmp_path), "--queue", cluster.queue]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    results = tmp_path / "results.jsonl"
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    assert len(records) == 8 and {r["status"] for r in records} == {"solved"}
+    assert all(r["verified"] and r["peak_tree_rss_mb"] > 0 and r["cpu_tree_s"] > 0 for r in records)
+    before = results.read_bytes()
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert results.read_bytes() == before  # every run was recorded already: none ran again

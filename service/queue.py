@@ -232,14 +232,15 @@ def _horse_killed(job: Any, retpid: int, ret_val: int, rusage: Any) -> None:
 
 def run_worker(url: str, name: str | None = None, burst: bool = False) -> None:
     """`latentsat worker`: import every backend once, heartbeat, and run jobs of both queues until stopped."""
-    import importlib
+    import gc
 
     from rq import Queue, Worker
 
-    from service.workers import PRELOAD
+    from service.task import warm_up
 
-    for module in PRELOAD:
-        importlib.import_module(module)
+    warm_up()
+    gc.collect()
+    gc.freeze()  # imported objects out of the collector's reach: a forked work horse does not copy their pages
     redis = connect(url)
     queues = [Queue(QUEUE, connection=redis), Queue(BENCH_QUEUE, connection=redis)]
     worker = Worker(queues, connection=redis, name=name, work_horse_killed_handler=_horse_killed)

@@ -16,7 +16,10 @@ from typing import Any
 
 from problems.answers import SolveOptions
 from problems.errors import LatentsatError
+from solvers.base import SOLVER_MODULES
 
+# What a worker imports before its first job: the service's parsing and every backend with its solver libraries.
+PRELOAD = ["service.formats", "solvers.pipeline", "problems.generate", *SOLVER_MODULES]
 # Error codes that mean the input was bad rather than that something broke.
 INPUT_CODES = frozenset({"invalid_instance", "invalid_options", "unknown_backend", "unknown_kind"})
 
@@ -59,6 +62,21 @@ def solve_blob(kind: str, fmt: str, blob: bytes, options: dict[str, Any]) -> dic
     parsed = parse_instance(kind, fmt, blob)
     answer = get_kind(kind).solve(parsed, SolveOptions.model_validate(options))
     return answer.model_dump(mode="json")  # type: ignore[no-any-return]
+
+
+def warm_up() -> None:
+    """Import every backend, then solve one tiny instance: the imports a solve makes on first use happen now.
+
+    A warm worker does this once; an RQ worker does it before forking, so no work horse imports anything.
+    """
+    import importlib
+
+    from service.submit import canonical_json
+
+    for module in PRELOAD:
+        importlib.import_module(module)
+    instance = {"groups": [{"size": 2, "classes": 2}] * 2, "samples": [[0, 0, 0], [1, 1, 1], [0, 1, 0]]}
+    solve_blob("partition", "json", canonical_json(instance), {"time_limit": 10.0})
 
 
 def run_task(task: Task, log: Log) -> Outcome:

@@ -7,7 +7,6 @@ memory failure, retirement), and it dies with that supervisor (PR_SET_PDEATHSIG)
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing.connection
 import os
 import sys
@@ -21,11 +20,9 @@ def main(argv: list[str]) -> None:
     die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before the line above: nobody would ever kill us
         return
-    from service.task import Task, cap_memory, file_log, run_task
-    from service.workers import PRELOAD
+    from service.task import Task, cap_memory, file_log, run_task, warm_up
 
-    for module in PRELOAD:
-        importlib.import_module(module)
+    warm_up()
     cap_memory(memory_limit_mb)
     conn = multiprocessing.connection.Connection(fd)
     conn.send(("ready", os.getpid()))

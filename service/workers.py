@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from service.task import PRELOAD as TASK_PRELOAD
 from service.task import Outcome, Task, cap_memory, file_log, run_task
-from solvers.base import SOLVER_MODULES
 from solvers.child import die_with_parent
 
 logger = logging.getLogger("latentsat.service")
 
-# What a worker imports before its first job: the service's parsing and every backend with its solver libraries.
-PRELOAD = ["service.task", "service.formats", "solvers.pipeline", "problems.generate", *SOLVER_MODULES]
+# What the process-per-job fork server imports before its first fork.
+PRELOAD = ["service.task", *TASK_PRELOAD]
 READY_TIMEOUT_S = 120.0  # a cold start on a loaded machine imports for seconds; never wait forever
 PoolMode = Literal["warm", "process"]
 Report = Callable[[Task, Outcome], None]

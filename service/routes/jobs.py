@@ -35,12 +35,31 @@ Wait = Annotated[
     float | None,
     Query(ge=0, le=3600, description="block up to this many seconds; 200 with the result if the job finished"),
 ]
+# OpenAPI links from a submitted job to every operation on it, for clients and for stateful API testing.
+JOB_LINKS = {
+    name: {"operationId": f"{operation}_v1_jobs__job_id_{suffix}", "parameters": {"job_id": "$response.body#/id"}}
+    for name, operation, suffix in [
+        ("GetJob", "get_job", "_get"),
+        ("CancelJob", "cancel_job", "_delete"),
+        ("GetResult", "get_result", "_result_get"),
+        ("GetCertificate", "get_certificate", "_certificate_get"),
+        ("GetProof", "get_proof", "_certificate_proof_get"),
+        ("GetCnf", "get_cnf", "_certificate_cnf_get"),
+        ("GetLog", "get_log", "_log_get"),
+        ("LiftResult", "lift_result", "_lift_post"),
+    ]
+}
 SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": JobView, "description": "the job ended within `?wait=`; when `done`, `result` holds the answer"},
+    200: {
+        "model": JobView,
+        "description": "the job ended within `?wait=`; when `done`, `result` holds the answer",
+        "links": JOB_LINKS,
+    },
     202: {
         "model": JobView,
         "description": "accepted; poll `Location`",
         "headers": {"Location": {"schema": {"type": "string"}}},
+        "links": JOB_LINKS,
     },
     409: {"model": ErrorBody, "description": "the Idempotency-Key was used with another request"},
     429: {

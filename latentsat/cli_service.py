@@ -13,7 +13,7 @@ def serve(
     host: Annotated[str, typer.Option(help="address to bind", envvar="LATENTSAT_HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port", envvar="LATENTSAT_PORT", min=0, max=65535)] = 8000,
     workers: Annotated[
-        int, typer.Option(help="jobs solved at once (local workers, or jobs on Redis)", envvar="LATENTSAT_WORKERS")
+        int, typer.Option(help="local worker processes (unused with --queue)", envvar="LATENTSAT_WORKERS")
     ] = 2,
     db: Annotated[Path, typer.Option(help="SQLite job store", envvar="LATENTSAT_DB")] = Path("latentsat.db"),
     pool: Annotated[

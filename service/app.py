@@ -65,7 +65,7 @@ def make_executor(settings: Settings) -> Executor:
     if settings.queue:
         from service.queue import RedisExecutor
 
-        return RedisExecutor(settings.queue, settings.workers, settings.hard_kill_grace_s, settings.log_dir())
+        return RedisExecutor(settings.queue, settings.hard_kill_grace_s, settings.log_dir())
     return LocalExecutor(
         settings.workers, settings.memory_limit_mb, settings.log_dir(), settings.hard_kill_grace_s,
         settings.pool, settings.max_jobs_per_worker,

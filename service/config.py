@@ -18,7 +18,9 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="address to bind")
     port: int = Field(default=8000, ge=0, le=65535, description="port to bind")
     db: Path = Field(default=Path("latentsat.db"), description="SQLite job store (WAL mode)")
-    workers: int = Field(default=2, ge=1, le=256, description="jobs solved at once, each in its own process")
+    workers: int = Field(
+        default=2, ge=1, le=256, description="local worker processes: jobs solved at once (unused with `queue`)"
+    )
     pool: Literal["warm", "process"] = Field(
         default="warm",
         description="warm: long-lived worker processes with every backend imported; process: a fresh process per "

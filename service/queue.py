@@ -58,15 +58,26 @@ class Flight:
 class RedisExecutor:
     """The API side: enqueue tasks, follow their events, enforce time limits, notice lost workers, cancel."""
 
-    def __init__(self, url: str, workers: int, hard_kill_grace_s: float, log_dir: Path) -> None:
-        self.url, self.workers, self.hard_kill_grace_s, self.log_dir = url, workers, hard_kill_grace_s, log_dir
+    def __init__(self, url: str, hard_kill_grace_s: float, log_dir: Path) -> None:
+        self.url, self.hard_kill_grace_s, self.log_dir = url, hard_kill_grace_s, log_dir
         self.redis = connect(url)
+        self._workers, self._counted_at = 0, -1.0
         self._flights: dict[str, Flight] = {}
         self._stop_on_start: set[str] = set()  # attempts cancelled before a worker took them
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._report: Callable[[Task, Outcome], None] = lambda task, outcome: None
+
+    @property
+    def workers(self) -> int:
+        """Live `latentsat worker`s (their heartbeat keys), counted at most once a second."""
+        now = time.monotonic()
+        if now - self._counted_at > 1.0:
+            with contextlib.suppress(Exception):  # Redis away: say what we knew
+                self._workers = sum(1 for _ in self.redis.scan_iter(match=ALIVE.format("*"), count=1000))
+            self._counted_at = now
+        return self._workers
 
     @property
     def busy(self) -> int:

@@ -83,6 +83,7 @@ def test_jobs_run_on_both_workers(cluster: Cluster, small_instance: dict[str, An
     assert workers == {"worker-1", "worker-2"}
     answer = post(cluster.url, small_instance, wait=30, time_limit=20)
     assert answer["state"] == "done" and answer["result"]["classes"]
+    assert httpx.get(cluster.url + "/healthz", timeout=30).json()["workers"] == 2  # the live workers
 
 
 def test_a_cancelled_job_is_gone_from_its_worker_within_a_second(

@@ -7,9 +7,11 @@ pytest 9).
 
 from __future__ import annotations
 
+import contextlib
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import GenerationMode
 from schemathesis import checks as core_checks
@@ -19,7 +21,7 @@ from tests.service.server import KEY_A, Server
 
 EXAMPLES_PER_MODE = 25  # per operation, once valid (positive) and once invalid (negative)
 MIN_EXAMPLES = 600
-STATEFUL_SCENARIOS = 60  # each a chain of calls that follows the schema's links (submit, then read, cancel, ...)
+STATEFUL_SCENARIOS = 40  # each a chain of calls that follows the schema's links (submit, then read, cancel, ...)
 MIN_STATEFUL_CALLS = 300
 MIN_TOTAL = 1000
 CHECKS = [
@@ -68,13 +70,20 @@ def test_stateful_chains_along_the_links_never_get_a_5xx(server: Server) -> None
             except Exception as exc:
                 failures.append(f"{case.method} {case.formatted_path} {case.query}: {exc}")
 
-    run_state_machine_as_test(
-        Authorised,
-        settings=settings(
-            max_examples=STATEFUL_SCENARIOS, stateful_step_count=10, deadline=None,
-            suppress_health_check=list(HealthCheck), database=None,
-        ),
-    )  # fmt: skip
+    for _ in range(8):
+        # Which rules hypothesis can draw depends on what the server answered (a job listed, done, or not yet):
+        # when a replayed prefix meets a changed server, hypothesis stops that run with FlakyStrategyDefinition.
+        # Not an API failure (the checks' failures are collected above), so go on with a fresh run.
+        with contextlib.suppress(FlakyStrategyDefinition):
+            run_state_machine_as_test(
+                Authorised,
+                settings=settings(
+                    max_examples=STATEFUL_SCENARIOS, stateful_step_count=10, deadline=None,
+                    suppress_health_check=list(HealthCheck), database=None,
+                ),
+            )  # fmt: skip
+        if len(calls) >= MIN_STATEFUL_CALLS:
+            break
     assert not failures, "\n".join(failures[:5])
     linked = {label for label in calls if "{job_id}" in label}
     print(f"schemathesis stateful: {len(calls)} requests, {len(linked)} linked operations reached")

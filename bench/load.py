@@ -176,7 +176,8 @@ def main() -> None:
     parser.add_argument("--api-key", default=os.environ.get("LATENTSAT_API_KEY"))
     args = parser.parse_args()
     pool = instances(64, args.size, args.groups, args.classes, args.factor)
-    print(setup_line(args, len(pool[0]["samples"])))
+    if args.scenario not in ("s3", "s4"):
+        print(setup_line(args, len(pool[0]["samples"])))
     if args.scenario in ("s2", "s3", "s4"):
         from bench import scenarios
 

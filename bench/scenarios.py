@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -85,7 +86,7 @@ def s3(args: argparse.Namespace, pool: list[dict[str, Any]]) -> None:
         victim = cluster.workers["worker-2"]
         victim.kill_9()
         killed_at = time.perf_counter()
-        print(f"kill -9 of worker-2 (pid {victim.pid}) 1 s after 30 submissions")
+        print(f"kill -9 of worker-2 (pid {victim.pid}) 1 s after 30 submissions, load average {os.getloadavg()[0]:.1f}")
         states: dict[str, dict[str, Any]] = {}
         while time.perf_counter() - killed_at < 300:
             states = {j["id"]: httpx.get(f"{cluster.url}/v1/jobs/{j['id']}", timeout=30).json() for j in jobs}
@@ -120,7 +121,9 @@ def s4(args: argparse.Namespace, pool: list[dict[str, Any]]) -> None:
             statuses: dict[str, int] = {}
             for record in records:
                 statuses[record["status"]] = statuses.get(record["status"], 0) + 1
-            print(f"{attempt}: exit {done.returncode}, {wall:.1f} s, {len(records)} runs recorded {statuses}")
+            load = os.getloadavg()[0]
+            print(f"{attempt}: exit {done.returncode}, {wall:.1f} s (load average {load:.1f}), "
+                  f"{len(records)} runs recorded {statuses}")  # fmt: skip
             if done.returncode:
                 print(done.stderr[-2000:])
         print(f"results in {out}; command: {' '.join(command)}")

@@ -43,6 +43,8 @@ def serve(
         first = exc.errors()[0]
         typer.echo(f"error: --{first['loc'][0]}: {first['msg']}", err=True)
         raise typer.Exit(2) from exc
+    if settings.queue:
+        _check_queue(settings.queue)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
 
@@ -59,11 +61,22 @@ def worker(
     limit kills."""
     from service.queue import run_worker
 
+    _check_queue(queue)
+    run_worker(queue, name, burst)
+
+
+def _check_queue(url: str) -> None:
+    """Exit 2 on a malformed `--queue`, 1 when its Redis does not answer; one line either way."""
+    from service.queue import QueueUnreachable, check_reachable
+
     try:
-        run_worker(queue, name, burst)
-    except ValueError as exc:  # a malformed URL
+        check_reachable(url)
+    except ValueError as exc:
         typer.echo(f"error: --queue: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except QueueUnreachable as exc:
+        typer.echo(f"error: --queue: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def submit(

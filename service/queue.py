@@ -39,11 +39,25 @@ POLL_S = 0.25
 MAX_IN_FLIGHT = 10_000  # the Redis queue is the queue: hand every claimed job over at once
 
 
+class QueueUnreachable(Exception):
+    """The Redis of `--queue` did not answer."""
+
+
 def connect(url: str) -> Any:
     """A Redis client for `redis://HOST:PORT/DB`; raises ValueError on a malformed URL."""
     from redis import Redis
 
     return Redis.from_url(url, health_check_interval=30, socket_keepalive=True)
+
+
+def check_reachable(url: str) -> None:
+    """Raise ValueError for a malformed URL, QueueUnreachable when its Redis does not answer a PING."""
+    from redis.exceptions import RedisError
+
+    try:
+        connect(url).ping()
+    except RedisError as exc:
+        raise QueueUnreachable(f"cannot reach {url}: {exc}") from exc
 
 
 @dataclass

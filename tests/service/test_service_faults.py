@@ -129,3 +129,19 @@ def test_job_processes_die_with_a_killed_server(
         assert not any(map(alive, below)), "job processes outlived the killed server"
     finally:
         stop_server(server)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["worker", "--queue", "redis://127.0.0.1:1/0"], 1),  # nothing listens on port 1
+        (["serve", "--queue", "redis://127.0.0.1:1/0"], 1),
+        (["worker", "--queue", "not-a-url"], 2),
+        (["serve", "--pool", "threads"], 2),
+    ],
+)
+def test_a_bad_or_unreachable_queue_is_one_line_not_a_traceback(args: list[str], code: int) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == code, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --") and "Traceback" not in result.output

@@ -239,6 +239,12 @@ class LocalExecutor:
                 if process is None and self.mode == "warm":
                     process = self._spawn_warm()  # at once, so the next job finds a warm worker
                     continue
+                if isinstance(process, WarmProcess) and process.process.poll() is not None:
+                    logger.warning("warm worker %s died while idle (exit %s); replacing it", process.pid,
+                                   process.process.returncode)  # fmt: skip
+                    process.kill()
+                    process = None
+                    continue
                 try:
                     task = self._tasks.get(timeout=0.5)
                 except queue.Empty:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from typing import Any
 
@@ -36,3 +38,14 @@ def test_jobs_reuse_warm_workers_and_a_cancelled_one_is_replaced(
         after = {job_pid(client, client.submit(small_instance, wait=60)["id"]) for _ in range(6)}
         assert victim not in after and len(children_of(server.process.pid)) >= 2  # replaced, still two workers
         assert client.submit(small_instance, wait=60)["status"] == "solved"
+
+
+def test_a_worker_that_died_while_idle_is_replaced_before_the_next_job(
+    server: Server, small_instance: dict[str, Any]
+) -> None:
+    with Client(server.url, api_key=KEY_A) as client:
+        pid = job_pid(client, client.submit(small_instance, wait=30)["id"])
+        os.kill(pid, signal.SIGKILL)  # as the kernel's OOM killer would, between two jobs
+        time.sleep(1.0)
+        answers = [client.submit(small_instance, wait=60) for _ in range(4)]
+    assert all(a["state"] == "done" and a["status"] == "solved" for a in answers), answers

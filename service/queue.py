@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ CANCELLED = "latentsat:cancelled:{}"
 HEARTBEAT_S = 1.0
 ALIVE_TTL_MS = 3000  # a worker silent this long is gone
 POLL_S = 0.25
+VANISHED_CHECK_S = 5.0  # how often queued-but-unstarted jobs are looked for in Redis
+VANISHED = "the queued job vanished from Redis"
 MAX_IN_FLIGHT = 10_000  # the Redis queue is the queue: hand every claimed job over at once
 
 
@@ -67,6 +69,7 @@ class Flight:
     task: Task
     started: float | None = None  # monotonic seconds, when a worker said it started
     worker: str | None = None
+    submitted: float = field(default_factory=time.monotonic)
 
 
 class RedisExecutor:
@@ -165,18 +168,24 @@ class RedisExecutor:
 
     def _follow(self) -> None:
         redis = connect(self.url)
-        next_check = 0.0
+        next_check = next_vanished_check = 0.0
         while not self._stop.is_set():
             try:
                 item = redis.blpop([EVENTS], timeout=POLL_S)
                 if item is not None:
                     self._handle(json.loads(item[1]))
-                if time.monotonic() >= next_check:
-                    self._check_flights(redis)
-                    next_check = time.monotonic() + POLL_S
+                now = time.monotonic()
+                if now >= next_check:
+                    self._check_flights(redis, vanished=now >= next_vanished_check)
+                    next_check = now + POLL_S
+                    next_vanished_check = now + VANISHED_CHECK_S if now >= next_vanished_check else next_vanished_check
             except Exception:  # Redis restarting, a malformed event: log, wait, go on
                 logger.exception("while following the Redis queue")
                 self._stop.wait(1.0)
+
+    def _drain(self, redis: Any) -> None:
+        while (item := redis.lpop(EVENTS)) is not None:
+            self._handle(json.loads(item))
 
     def _handle(self, event: dict[str, Any]) -> None:
         queue_id = event["attempt"]
@@ -200,22 +209,37 @@ class RedisExecutor:
         elif event["type"] == "outcome":
             self._report(flight.task, tuple(event["outcome"]))  # type: ignore[arg-type]
 
-    def _check_flights(self, redis: Any) -> None:
+    def _check_flights(self, redis: Any, vanished: bool) -> None:
+        """Time out overdue attempts; report as `lost` those whose worker stopped heartbeating, and (when
+        `vanished`) queued ones that are no longer in Redis at all."""
+        from rq.job import Job
+
         with self._lock:
-            started = [f for f in self._flights.values() if f.started is not None]
-        if not started:
-            return
-        workers = sorted({f.worker for f in started})
-        alive = dict(zip(workers, redis.mget([ALIVE.format(w) for w in workers]), strict=True))
+            flights = list(self._flights.values())
         now = time.monotonic()
+        suspects: list[tuple[Flight, Outcome]] = []
+        started = [f for f in flights if f.started is not None]
+        workers = sorted({str(f.worker) for f in started})
+        alive = dict(zip(workers, redis.mget([ALIVE.format(w) for w in workers]), strict=True)) if workers else {}
         for flight in started:
             assert flight.started is not None
             if now - flight.started > flight.task.time_limit + self.hard_kill_grace_s:
-                outcome: Outcome = ("timeout", None)
-            elif alive[flight.worker] is None:
-                outcome = ("lost", f"worker {flight.worker} stopped answering")
-            else:
-                continue
+                suspects.append((flight, ("timeout", None)))
+            elif alive[str(flight.worker)] is None:
+                suspects.append((flight, ("lost", f"worker {flight.worker} stopped answering")))
+        waiting = [f for f in flights if f.started is None and now - f.submitted > VANISHED_CHECK_S] if vanished else []
+        if waiting:
+            with redis.pipeline(transaction=False) as pipe:
+                for flight in waiting:
+                    pipe.exists(Job.key_for(flight.task.queue_id))
+                found = pipe.execute()
+            gone: Outcome = ("lost", VANISHED)
+            suspects += [(flight, gone) for flight, exists in zip(waiting, found, strict=True) if not exists]
+        if suspects:
+            self._drain(redis)  # what a worker said before the suspicion arose settles it first
+        for flight, outcome in suspects:
+            if outcome[1] == VANISHED and flight.started is not None:
+                continue  # it had started after all
             if self._pop(flight.task.job_id) is flight:
                 if outcome[0] == "timeout":
                     self._stop_remote(flight)

@@ -144,3 +144,25 @@ def test_bench_fans_out_to_the_workers_and_resumes(cluster: Cluster, tmp_path: A
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert results.read_bytes() == before  # every run was recorded already: none ran again
+
+
+def test_a_queued_job_that_vanished_from_redis_is_queued_again(
+    tmp_path_factory: pytest.TempPathFactory, small_instance: dict[str, Any]
+) -> None:
+    from bench.cluster import Cluster, start_api, start_redis
+    from service.queue import QUEUE, connect
+
+    directory = tmp_path_factory.mktemp("vanished")
+    redis_proc, queue = start_redis(directory)
+    bare = Cluster(directory, redis_proc, queue, *start_api(directory, queue=queue))  # no worker yet
+    try:
+        submitted = post(bare.url, small_instance, time_limit=20)
+        redis = connect(queue)
+        wait_for(lambda: redis.exists(f"rq:job:{submitted['id']}-1"), 10)
+        redis.delete(f"rq:job:{submitted['id']}-1", f"rq:queue:{QUEUE}")  # as a Redis restarted without its data
+        wait_for(lambda: job(bare.url, submitted["id"])["attempts"] == 2, 30, step=0.2)
+        bare.add_worker("late")
+        ended = wait_for(lambda: (got := job(bare.url, submitted["id"]))["state"] in TERMINAL and got, 60)
+        assert ended["state"] == "done" and ended["status"] == "solved" and ended["attempts"] == 2
+    finally:
+        bare.stop()

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,18 +178,3 @@ def _wait(
         time.sleep(POLL_S)
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
     return process.returncode, usage, killed
-
-
-def iter_progress(total: int, description: str) -> Iterator[Callable[[Job, dict[str, Any] | None], None]]:
-    """A rich progress bar; yields the `on_done` callback that advances it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=False) as progress:
-        task = progress.add_task(description, total=total)
-
-        def on_done(job: Job, record: dict[str, Any] | None) -> None:
-            note = "skipped (recorded)" if record is None else record.get("status", "?")
-            progress.update(task, advance=1, description=f"{description} {spec_id(job.instance)} {job.solver}: {note}")
-
-        yield on_done

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from latentsat import cli_lsa
+from latentsat.kind_hints import refuse_unsolvable_file
+from latentsat.progress import QuietOption, progress
+from latentsat.view.pretty import print_answer
 from problems.answers import Answer, SolveOptions
 from problems.errors import (
     InvalidCertificate,
@@ -51,18 +52,6 @@ def run_guarded(action: Callable[[], T]) -> T:
         raise typer.Exit(1) from exc
 
 
-@contextmanager
-def status_line(message: str) -> Iterator[None]:
-    """A rich spinner with elapsed time on stderr while a long solve runs (silent when not a terminal)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(), TextColumn(message), TimeElapsedColumn(), console=stderr, transient=True
-    ) as progress:
-        progress.add_task(message, total=None)
-        yield
-
-
 def emit(data: Any) -> None:
     sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
 
@@ -73,11 +62,16 @@ def generate(
     size: Annotated[int, typer.Option(help="N, tokens per group")] = 100,
     classes: Annotated[int, typer.Option(help="K, classes per group")] = 3,
     labels: Annotated[str, typer.Option(help="alphabet size V, or 'generic'")] = "2",
-    samples: Annotated[int | None, typer.Option(help="n, the number of samples")] = None,
-    factor: Annotated[float | None, typer.Option(help="c, for n = ceil(c N ln N)")] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="n, the number of samples; give this or --factor", show_default="none")
+    ] = None,
+    factor: Annotated[float | None, typer.Option(help="c, for n = ceil(c N ln N)", show_default="none")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    out: Annotated[Path | None, typer.Option(help="write here (.json or .npz) instead of stdout")] = None,
-    truth: Annotated[Path | None, typer.Option(help="also write the planted truth (JSON) here")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here (.json or .npz)", show_default="stdout")] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="also write the planted truth (JSON) here", show_default="none")
+    ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Draw a planted partition instance (SPEC §1) and its hidden truth."""
     from problems.generate import planted_partition
@@ -86,15 +80,18 @@ def generate(
         alphabet: int | str = labels if labels == "generic" else int(labels)
         if samples is None and factor is None:
             raise InvalidOptions("give --samples or --factor", "samples")
-        instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed)  # type: ignore[arg-type]
-        if truth is not None:
-            table = [{"cell": list(cell), "label": label} for cell, label in planted.table.items()]
-            truth.write_text(json.dumps({"classes": planted.classes, "table": table}))
-        if out is not None and out.suffix == ".npz":
-            out.write_bytes(dump_npz(instance))
-        elif out is not None:
-            out.write_text(json.dumps(instance.to_json_dict()))
-        else:
+        with progress(f"generating N = {size}, I = {groups}", quiet=quiet) as report:
+            report.stage("draw")
+            instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed)  # type: ignore[arg-type]
+            report.stage("write")
+            if truth is not None:
+                table = [{"cell": list(cell), "label": label} for cell, label in planted.table.items()]
+                truth.write_text(json.dumps({"classes": planted.classes, "table": table}))
+            if out is not None and out.suffix == ".npz":
+                out.write_bytes(dump_npz(instance))
+            elif out is not None:
+                out.write_text(json.dumps(instance.to_json_dict()))
+        if out is None:
             emit(instance.to_json_dict())
 
     run_guarded(action)
@@ -106,7 +103,9 @@ def solve(
     backend: Annotated[
         str, typer.Option(help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro (lsa)")
     ] = "pysat",
-    solver: Annotated[str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4")] = None,
+    solver: Annotated[
+        str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4", show_default="the backend's own")
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds, encoding included")] = 60.0,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
     proof: Annotated[bool, typer.Option(help="log and check DRUP proofs")] = True,
@@ -114,7 +113,10 @@ def solve(
     workers: Annotated[int, typer.Option(help="CP-SAT workers")] = 2,
     seed: Annotated[int, typer.Option(help="solver seed")] = 0,
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
-    bundle: Annotated[Path | None, typer.Option(help="write {instance, answer} here for `latentsat check`")] = None,
+    bundle: Annotated[
+        Path | None, typer.Option(help="write {instance, answer} here for `latentsat check`", show_default="none")
+    ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Solve an instance and print the verified answer as JSON (SPEC §3)."""
     from solvers.pipeline import solve as solve_instance
@@ -130,19 +132,33 @@ def solve(
             num_workers=workers,
             seed=seed,
         )
-        if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
-            return emit(cli_lsa.solve_file(instance_path, options))
-        instance = load_instance(instance_path)
-        with status_line(f"solving {instance_path.name} ({instance.n_samples} samples) with {backend}"):
-            answer = solve_instance(instance, options)
-        if bundle is not None:
-            bundle.write_text(json.dumps({"instance": instance.to_json_dict(), "answer": answer.model_dump()}))
+        with progress(f"solving {instance_path.name} with {backend}", quiet=quiet) as report:
+            if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
+                instance_json, answer_json = cli_lsa.solve_file(instance_path, options)
+            else:
+                report.stage("load")
+                instance = load_partition(instance_path)
+                report.stage("solve")  # the pipeline's own stages once it takes `progress=report.stage`
+                answer_json = solve_instance(instance, options).model_dump(mode="json")
+                instance_json = instance.to_json_dict() if bundle is not None else {}
+            if bundle is not None:
+                bundle.write_text(json.dumps({"instance": instance_json, "answer": answer_json}))
         if pretty:
-            print_answer(answer)
+            print_answer(answer_json)
         else:
-            emit(answer.model_dump(mode="json"))
+            emit(answer_json)
 
     run_guarded(action)
+
+
+def load_partition(path: Path) -> PartitionInstance:
+    """`load_instance`, but a JSON instance of a kind that `solve` does not take gets a message naming the way."""
+    try:
+        return load_instance(path)
+    except InvalidInstance as exc:
+        if exc.field == "kind":
+            refuse_unsolvable_file(path)
+        raise
 
 
 def _options(**fields: Any) -> SolveOptions:
@@ -155,32 +171,16 @@ def _options(**fields: Any) -> SolveOptions:
         raise InvalidOptions(first["msg"], "options." + ".".join(map(str, first["loc"]))) from exc
 
 
-def print_answer(answer: Answer) -> None:
-    console = Console()
-    table = Table(title=f"status: {answer.status.value}")
-    table.add_column("group")
-    table.add_column("classes (token order)")
-    table.add_column("unconstrained")
-    for i, group_classes in enumerate(answer.classes or []):
-        free = (answer.unconstrained or [[]])[i] if answer.unconstrained else []
-        table.add_row(str(i), " ".join(map(str, group_classes)), " ".join(map(str, free)) or "-")
-    console.print(table)
-    if answer.certificate:
-        console.print(f"certificate: {answer.certificate.kind}, checked={answer.certificate.checked}")
-    if answer.message:
-        console.print(answer.message)
-    console.print({k: v for k, v in answer.stats.items() if k in ("backend", "solver", "wall_s", "encode_s")})
-
-
 @app.command()
 def check(
     certificate_path: Annotated[
         Path, typer.Argument(metavar="CERT", help="a bundle from `solve --bundle`, or an answer")
     ],
     instance_path: Annotated[
-        Path | None, typer.Option("--instance", help="the instance, if CERT is a bare answer")
+        Path | None, typer.Option("--instance", help="the instance, if CERT is a bare answer", show_default="none")
     ] = None,
     checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
+    quiet: QuietOption = False,
 ) -> None:
     """Re-check an answer from scratch: re-encode, re-verify the solution, re-check the proof. Exit 1 if rejected."""
     from solvers.certificates import check_answer
@@ -196,7 +196,9 @@ def check(
         else:
             raise InvalidCertificate("a bare answer needs --instance", "instance")
         answer = Answer.model_validate(answer_data)
-        report = check_answer(instance, answer, Checker(checker))
+        with progress(f"checking {certificate_path.name}", quiet=quiet) as shown:
+            shown.stage("check")
+            report = check_answer(instance, answer, Checker(checker))
         emit({"ok": report.ok, "reason": report.reason, "checker": report.checker, "check_s": report.check_s})
         return report.ok
 
@@ -208,7 +210,7 @@ def check(
 def encode(
     instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE")],
     format: Annotated[str, typer.Option("--format", help="dimacs, wcnf, cpsat-text or cpsat-proto")] = "dimacs",
-    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
 ) -> None:
     """Export the encoding: DIMACS CNF (direct encoding), WCNF (minimize), or the CP-SAT model."""
 
@@ -254,6 +256,11 @@ app.command("lift")(cli_reductions.lift)
 from latentsat import cli_bench  # noqa: E402  (registered after the core commands)
 
 app.command("bench")(cli_bench.bench)
+
+from latentsat import cli_view  # noqa: E402  (plot and compare: pictures and comparisons of answers)
+
+app.command("plot")(cli_view.plot)
+app.command("compare")(cli_view.compare)
 
 
 def main() -> None:

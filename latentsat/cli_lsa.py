@@ -68,8 +68,8 @@ def is_lsa_file(path: Path) -> bool:
     return isinstance(data, dict) and data.get("kind") == "lsa"
 
 
-def solve_file(path: Path, options: SolveOptions) -> dict[str, Any]:
-    """Parse an `lsa` instance file and solve it; returns the JSON answer."""
+def solve_file(path: Path, options: SolveOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Parse an `lsa` instance file and solve it; returns the instance and the answer as JSON."""
     from problems.lsa.instance import lsa_from_dict
     from solvers.lsa_pipeline import solve_lsa
 
@@ -77,4 +77,5 @@ def solve_file(path: Path, options: SolveOptions) -> dict[str, Any]:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise InvalidInstance(f"not valid JSON: {exc}", "body") from exc
-    return solve_lsa(lsa_from_dict(data), options).model_dump(mode="json")
+    instance = lsa_from_dict(data)
+    return instance.to_json_dict(), solve_lsa(instance, options).model_dump(mode="json")

@@ -6,8 +6,9 @@ import hashlib
 import json
 from typing import Any
 
+from latentsat.kind_hints import refuse_unsolvable_kind
 from problems.answers import SolveOptions
-from problems.errors import InstanceTooLarge, InvalidOptions
+from problems.errors import InstanceTooLarge, InvalidInstance, InvalidOptions
 from service.config import Settings
 from service.formats import parse_instance, sample_count
 from service.store import NewJob
@@ -38,9 +39,15 @@ def prepare_job(
     idempotency_key: str | None,
 ) -> NewJob:
     """Validate everything that can be checked before solving, so bad input is a 4xx now, not a failed job later."""
+    refuse_unsolvable_kind(kind)
     get_kind(kind)
     options = granted_options(options, settings)
-    parsed = parse_instance(kind, fmt, blob)
+    try:
+        parsed = parse_instance(kind, fmt, blob)
+    except InvalidInstance as exc:
+        if exc.field == "instance.kind":  # e.g. an R3 target sent as a partition: say what to do instead
+            refuse_unsolvable_kind(None, blob)
+        raise
     n_samples = sample_count(parsed)
     if n_samples is not None and n_samples > settings.max_samples:
         raise InstanceTooLarge(

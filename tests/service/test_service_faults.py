@@ -19,6 +19,7 @@ from latentsat.cli import app
 from tests.service.server import KEY_A, Server, alive, descendants, start_server, stop_server
 
 AUTH = {"Authorization": f"Bearer {KEY_A}"}
+UI_LOGIN = {"latentsat_key": KEY_A}  # the /ui pages' login cookie
 
 
 def body(instance: dict[str, Any], time_limit: float) -> dict[str, Any]:
@@ -81,10 +82,14 @@ def test_a_huge_log_offset_is_not_a_server_error(server: Server, small_instance:
         ("/v1/jobs", {"limit": 10**30}),
         ("/v1/jobs", {"state": "x" * 5000}),
         ("/v1/jobs/" + "x" * 5000, {}),
+        ("/ui", {"after": 10**20}),
+        ("/ui", {"after": 2**63}),
+        ("/ui/jobs/" + "x" * 5000, {}),
+        ("/v1/jobs/" + "x" * 5000 + "/plot.png", {}),
     ],
 )
 def test_no_parameter_value_gives_a_server_error(server: Server, path: str, params: dict[str, Any]) -> None:
-    response = httpx.get(server.url + path, params=params, headers=AUTH, timeout=30)
+    response = httpx.get(server.url + path, params=params, headers=AUTH, cookies=UI_LOGIN, timeout=30)
     assert response.status_code in (404, 422), response.text[:300]
 
 

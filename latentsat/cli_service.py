@@ -22,8 +22,9 @@ def serve(
     queue: Annotated[
         str | None,
         typer.Option(
-            help="redis://HOST:PORT/DB: queue jobs on Redis for `latentsat worker`s [default: solve here]",
+            help="redis://HOST:PORT/DB: queue jobs on Redis for `latentsat worker`s",
             envvar="LATENTSAT_QUEUE",
+            show_default="none: solve on this machine",
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
@@ -53,7 +54,7 @@ def worker(
     queue: Annotated[
         str, typer.Option(help="the Redis of `latentsat serve --queue`: redis://HOST:PORT/DB", envvar="LATENTSAT_QUEUE")
     ],
-    name: Annotated[str | None, typer.Option(help="worker name in RQ [default: RQ's unique name]")] = None,
+    name: Annotated[str | None, typer.Option(help="worker name in RQ", show_default="RQ's unique name")] = None,
     burst: Annotated[bool, typer.Option(help="exit when both queues are empty")] = False,
 ) -> None:
     """Run jobs from Redis on this machine: service jobs and `bench --queue` runs, one at a time. Start one per

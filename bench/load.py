@@ -1,10 +1,16 @@
-"""Load test of the HTTP service: C concurrent clients POST small planted instances with `?wait=` for S seconds.
+"""Load test of the HTTP service, and the service's targets S1-S4 (issue 15), each one command.
 
-Prints throughput and latency percentiles; with `--start` it also starts `latentsat serve` on a fresh SQLite file
-and reports the start-up time to the first healthy `/healthz`.
+C concurrent clients POST small planted instances with `?wait=`: closed loop (each client sends its next request
+when the last one is answered), or paced at `--rate` jobs/s in all (latency counted from the planned send time, so a
+slow server cannot hide its queue). Besides throughput and latency percentiles it reports the server side's CPU
+milliseconds per job (the API process and every worker process), which does not depend on how loaded the machine is.
 
-    python bench/load.py --start --clients 32 --seconds 30          # N=30, I=2, K=2 planted instances
-    python bench/load.py --server http://127.0.0.1:8000 --clients 8 --seconds 10
+    python bench/load.py --scenario s1 --clients 32 --seconds 20   # process per job vs warm workers, one run
+    python bench/load.py --scenario s1 --rate 200                 # the same, paced at 200 jobs/s
+    python bench/load.py --scenario s2                            # API + Redis + 2 workers; cancel of a hard job
+    python bench/load.py --scenario s3                            # kill -9 of a worker during 30 jobs
+    python bench/load.py --scenario s4                            # a 200-run bench sweep over 2 workers, rerun
+    python bench/load.py --server http://127.0.0.1:8000 --clients 8 --seconds 10   # a running server
 """
 
 from __future__ import annotations
@@ -13,10 +19,6 @@ import argparse
 import asyncio
 import math
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -24,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
+from bench.cluster import start_api
 from problems.generate import planted_partition
 
 
@@ -34,6 +38,8 @@ class Tally:
     codes: dict[int, int] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
     errors: int = 0
+    wall: float = 0.0
+    server_cpu_s: float = float("nan")
 
 
 def instances(count: int, size: int, groups: int, classes: int, factor: float) -> list[dict[str, Any]]:
@@ -43,15 +49,22 @@ def instances(count: int, size: int, groups: int, classes: int, factor: float) -
 
 
 async def client_loop(
-    http: httpx.AsyncClient, pool: list[dict[str, Any]], offset: int, deadline: float, wait: float, tally: Tally
-) -> None:
+    http: httpx.AsyncClient, pool: list[dict[str, Any]], offset: int, deadline: float, args: argparse.Namespace,
+    tally: Tally,
+) -> None:  # fmt: skip
+    """One client: closed loop, or one request every `clients / rate` seconds when `args.rate` is set."""
+    interval = args.clients / args.rate if args.rate else 0.0
+    planned = time.perf_counter() + (offset * interval / args.clients if interval else 0.0)
     i = offset
     while time.monotonic() < deadline:
-        body = {"kind": "partition", "instance": pool[i % len(pool)], "options": {"time_limit": wait}}
+        if interval:
+            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
+        start = planned if interval else time.perf_counter()
+        planned += interval
+        body = {"kind": "partition", "instance": pool[i % len(pool)], "options": {"time_limit": args.wait}}
         i += 1
-        start = time.perf_counter()
         try:
-            response = await http.post("/v1/jobs", params={"wait": wait}, json=body)
+            response = await http.post("/v1/jobs", params={"wait": args.wait}, json=body)
         except httpx.HTTPError:
             tally.errors += 1
             continue
@@ -62,16 +75,41 @@ async def client_loop(
             tally.statuses[status] = tally.statuses.get(status, 0) + 1
 
 
-async def run_load(
-    url: str, clients: int, seconds: float, wait: float, pool: list[dict[str, Any]], key: str | None
-) -> Tally:
+async def _load(url: str, pool: list[dict[str, Any]], args: argparse.Namespace, tally: Tally) -> None:
+    headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else {}
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=args.wait + 30, limits=limits) as http:
+        deadline = time.monotonic() + args.seconds
+        await asyncio.gather(*(client_loop(http, pool, c, deadline, args, tally) for c in range(args.clients)))
+
+
+def run_load(url: str, pool: list[dict[str, Any]], args: argparse.Namespace, server_pids: list[int]) -> Tally:
+    """The load against `url`; `server_pids` are the roots whose process trees' CPU time is the server side's."""
     tally = Tally()
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=wait + 30, limits=limits) as http:
-        deadline = time.monotonic() + seconds
-        await asyncio.gather(*(client_loop(http, pool, c, deadline, wait, tally) for c in range(clients)))
+    before = tree_cpu_s(server_pids)
+    start = time.perf_counter()
+    asyncio.run(_load(url, pool, args, tally))
+    tally.wall = time.perf_counter() - start
+    if server_pids:
+        tally.server_cpu_s = tree_cpu_s(server_pids) - before
     return tally
+
+
+def tree_cpu_s(roots: list[int]) -> float:
+    """CPU seconds used so far by the processes under `roots` (live ones, and their reaped children)."""
+    total = 0.0
+    for root in roots:
+        try:
+            processes = [psutil.Process(root), *psutil.Process(root).children(recursive=True)]
+        except psutil.Error:
+            continue
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -79,39 +117,57 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else float("nan")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+HEADER = ["setup", "requests", "200", "other", "errors", "jobs/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "cpu ms/job"]
 
 
-def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str, float, Path]:
-    """`latentsat serve` on a fresh DB; returns the process, URL, seconds to first healthy /healthz, and DB dir."""
-    directory = Path(tempfile.mkdtemp(prefix="latentsat-load-"))
-    port = free_port()
-    command = [sys.executable, "-m", "latentsat.cli", "serve", "--port", str(port), "--db", str(directory / "jobs.db")]
-    command += ["--workers", str(workers), "--log-level", "warning"]
-    start = time.perf_counter()
-    log = open(directory / "server.log", "wb")  # noqa: SIM115 (lives as long as the server)
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    while True:
+def row(name: str, tally: Tally) -> list[str]:
+    done = tally.codes.get(200, 0)
+    ms = [1000 * x for x in tally.latencies]
+    other = sum(n for code, n in tally.codes.items() if code != 200)
+    cpu = 1000 * tally.server_cpu_s / done if done else float("nan")
+    cells = [name, str(len(ms)), str(done), str(other), str(tally.errors), f"{done / tally.wall:.1f}"]
+    return cells + [f"{percentile(ms, q):.0f}" for q in (0.5, 0.9, 0.99)] + [f"{max(ms, default=0):.0f}", f"{cpu:.1f}"]
+
+
+def print_table(rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    for cells in [HEADER, *rows]:
+        print("  ".join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True)))
+
+
+def setup_line(args: argparse.Namespace, n_samples: int) -> str:
+    mode = f"paced at {args.rate:g} jobs/s" if args.rate else "closed loop"
+    load = os.getloadavg()[0]
+    return (
+        f"load: {args.clients} clients, {mode}, {args.seconds:g} s each, ?wait={args.wait:g}, planted N={args.size} "
+        f"I={args.groups} K={args.classes} (~{n_samples} samples each); {os.cpu_count()} CPUs, "
+        f"load average {load:.1f} at start ({'loaded' if load > 1.5 else 'quiet'})"
+    )
+
+
+def s1(args: argparse.Namespace, pool: list[dict[str, Any]]) -> list[list[str]]:
+    """The same load against a server with a process per job and one with warm workers, one after the other."""
+    rows = []
+    for mode in ("process", "warm"):
+        directory = Path(tempfile.mkdtemp(prefix=f"latentsat-s1-{mode}-"))
+        api, url = start_api(directory, workers=args.workers, pool=mode)
         try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url, time.perf_counter() - start, directory
-        except httpx.TransportError:
-            if process.poll() is not None:
-                raise RuntimeError((directory / "server.log").read_text()) from None
-        time.sleep(0.02)
+            time.sleep(1.0)  # let the workers finish importing before the clock starts
+            rows.append(row(f"{mode} ({args.workers} workers)", run_load(url, pool, args, [api.pid])))
+        finally:
+            api.stop()
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default=None, help="URL of a running server (default: start one, as --start)")
-    parser.add_argument("--start", action="store_true", help="start `latentsat serve` on a temporary DB")
-    parser.add_argument("--workers", type=int, default=2, help="job processes of the started server")
+    parser.add_argument("--scenario", choices=["load", "s1", "s2", "s3", "s4"], default="load")
+    parser.add_argument("--server", default=None, help="URL of a running server (default: start one)")
+    parser.add_argument("--workers", type=int, default=2, help="job processes of a started server")
+    parser.add_argument("--pool", choices=["warm", "process"], default="warm", help="the started server's pool")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=None, help="pace the clients at this many jobs/s in all")
     parser.add_argument("--wait", type=float, default=10.0, help="`?wait=` of each request, and the time limit")
     parser.add_argument("--size", type=int, default=30, help="N, tokens per group")
     parser.add_argument("--groups", type=int, default=2, help="I")
@@ -119,40 +175,26 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=3.0, help="samples n = ceil(factor N ln N)")
     parser.add_argument("--api-key", default=os.environ.get("LATENTSAT_API_KEY"))
     args = parser.parse_args()
-
     pool = instances(64, args.size, args.groups, args.classes, args.factor)
-    process = None
-    if args.server is None or args.start:
-        process, url, startup, directory = start_server(args.workers)
-        print(f"start-up to first healthy /healthz: {startup:.2f} s (server log and DB in {directory})")
-    else:
-        url = args.server
+    if args.scenario not in ("s3", "s4"):
+        print(setup_line(args, len(pool[0]["samples"])))
+    if args.scenario in ("s2", "s3", "s4"):
+        from bench import scenarios
+
+        getattr(scenarios, args.scenario)(args, pool)
+        return
+    if args.scenario == "s1":
+        print_table(s1(args, pool))
+        return
+    if args.server:
+        print_table([row(args.server, run_load(args.server, pool, args, []))])
+        return
+    directory = Path(tempfile.mkdtemp(prefix="latentsat-load-"))
+    api, url = start_api(directory, workers=args.workers, pool=args.pool)
     try:
-        wall = time.perf_counter()
-        tally = asyncio.run(run_load(url, args.clients, args.seconds, args.wait, pool, args.api_key))
-        wall = time.perf_counter() - wall
+        print_table([row(f"{args.pool} ({args.workers} workers)", run_load(url, pool, args, [api.pid]))])
     finally:
-        if process is not None:
-            os.killpg(process.pid, signal.SIGINT)
-            process.wait(timeout=30)
-    report(args, tally, wall, len(pool[0]["samples"]))
-
-
-def report(args: argparse.Namespace, tally: Tally, wall: float, n_samples: int) -> None:
-    done = tally.codes.get(200, 0)
-    ms = [1000 * x for x in tally.latencies]
-    other = sum(n for code, n in tally.codes.items() if code not in (200, 202))
-    setup = (
-        f"load: {args.clients} clients, {args.seconds:.0f} s, ?wait={args.wait:g}, "
-        f"planted N={args.size} I={args.groups} K={args.classes} (~{n_samples} samples each), {os.cpu_count()} CPUs"
-    )
-    header = ["requests", "200", "202", "other", "errors", "jobs/s", "p50 ms", "p90 ms", "p99 ms", "max ms"]
-    row = [len(ms), done, tally.codes.get(202, 0), other, tally.errors, f"{done / wall:.1f}"]
-    row += [f"{percentile(ms, q):.0f}" for q in (0.5, 0.9, 0.99)] + [f"{max(ms, default=0):.0f}"]
-    print(setup)
-    print(" ".join(f"{h:>8}" for h in header))
-    print(" ".join(f"{v!s:>8}" for v in row))
-    print(f"answer statuses: {tally.statuses}")
+        api.stop()
 
 
 if __name__ == "__main__":

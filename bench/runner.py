@@ -6,6 +6,7 @@ rerun skips every job already recorded (same suite, instance, solver and time li
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
@@ -21,6 +22,8 @@ from typing import Any
 
 from bench.configs import solver_config
 from bench.suites import SUITES, Spec, applies, spec_id
+from bench.tree import TreeUsage
+from solvers.child import PR_SET_PDEATHSIG
 
 RESULTS_FILE = "results.jsonl"
 POLL_S = 0.05
@@ -110,10 +113,11 @@ def run_job(job: Job, limits: RunLimits) -> dict[str, Any]:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 env={**os.environ, **CHILD_ENV},
-                preexec_fn=_limit_memory(limits.memory_mb),
+                preexec_fn=_prepare_child(limits.memory_mb),
                 start_new_session=True,  # its own process group, so a kill reaches the solver's children too
             )
-            exit_status, usage, killed = _wait(process, limits.kill_after)
+            tree = TreeUsage()
+            exit_status, usage, killed = _wait(process, limits.kill_after, tree)
             wall = time.perf_counter() - start
             stderr.seek(0)
             stderr_tail = stderr.read()[-2000:]
@@ -132,24 +136,39 @@ def run_job(job: Job, limits: RunLimits) -> dict[str, Any]:
         wall_s=round(wall, 4),
         cpu_s=round(usage.ru_utime + usage.ru_stime, 4),
         peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        **tree.record(usage.ru_utime + usage.ru_stime),
         exit_status=exit_status,
     )
     return record
 
 
-def _limit_memory(memory_mb: int) -> Callable[[], None]:
+def _prepare_child(memory_mb: int) -> Callable[[], None]:
+    """In the run's process before exec: cap its address space, and let it die with this harness.
+
+    prctl is looked up here, in the parent: a dlopen between fork and exec could deadlock on a lock that another
+    thread (e.g. the progress bar's) held at the fork.
+    """
+    prctl = ctypes.CDLL(None).prctl
+
     def apply() -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
     return apply
 
 
-def _wait(process: subprocess.Popen[bytes], kill_after: float) -> tuple[int, resource.struct_rusage, bool]:
-    """Reap the child with wait4 (for its resource usage), killing its process group at the hard deadline."""
+def _wait(
+    process: subprocess.Popen[bytes], kill_after: float, tree: TreeUsage
+) -> tuple[int, resource.struct_rusage, bool]:
+    """Reap the child with wait4 (for its resource usage), killing its process group at the hard deadline.
+
+    The tree is sampled before each wait4, while the child still exists to be looked under.
+    """
     deadline = time.perf_counter() + kill_after
     killed = False
     while True:
+        tree.sample(process.pid)
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break

@@ -83,6 +83,13 @@ register(
 )
 register(
     Suite(
+        "sweep",
+        "many small runs, to spread over workers (`bench --queue`): I=2, K=2, V=2, N ∈ {10, 20}, c=4, 50 seeds",
+        lambda: planted_grid([2], [2], [2], [10, 20], [4], seeds=50),
+    )
+)
+register(
+    Suite(
         "planted",
         "planted grid: I ∈ {2,3}, K ∈ {2,3}, V ∈ {2,3}, N ∈ {50,100,200}, c ∈ {2,4,8}, 3 seeds",
         lambda: planted_grid([2, 3], [2, 3], [2, 3], [50, 100, 200], [2, 4, 8], seeds=3),

@@ -296,6 +296,7 @@ def _exported(model: Any, suffix: str) -> str | bytes:
 from latentsat import cli_service  # noqa: E402  (registered here so the service commands stay in their own module)
 
 app.command("serve")(cli_service.serve)
+app.command("worker")(cli_service.worker)
 app.command("submit")(cli_service.submit)
 
 from latentsat import cli_reductions  # noqa: E402  (after the helpers it imports)

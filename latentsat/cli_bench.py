@@ -31,6 +31,14 @@ def bench(
         bool, typer.Option("--list", help="list suites and solver configurations, then exit", show_default="off")
     ] = False,
     quiet: QuietOption = False,
+    queue: Annotated[
+        str | None,
+        typer.Option(
+            help="redis://HOST:PORT/DB: fan the runs out to `latentsat worker`s",
+            envvar="LATENTSAT_QUEUE",
+            show_default="run here, one at a time",
+        ),
+    ] = None,
 ) -> None:
     """Run every (instance, solver) of a suite in a fresh process under limits; report PAR-2 and plots."""
     from bench.configs import SOLVER_CONFIGS, solver_config
@@ -60,11 +68,12 @@ def bench(
     if not names:
         console.print("no solver configuration can run here; nothing to do")
         return
-    run_and_report(suite, names, out, time_limit, memory_mb, quiet)
+    run_and_report(suite, names, out, time_limit, memory_mb, quiet, queue)
 
 
 def run_and_report(
-    suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int, quiet: bool = False
+    suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int, quiet: bool = False,
+    queue: str | None = None,
 ) -> None:
     from bench.report import summary_rows, write_reports
     from bench.runner import RunLimits, jobs_for, load_records, run_jobs
@@ -72,9 +81,15 @@ def run_and_report(
     jobs = jobs_for(suite, solvers, time_limit)
     for name in sorted(set(solvers) - {job.solver for job in jobs}):
         console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
+    limits = RunLimits(time_limit=time_limit, memory_mb=memory_mb)
     with progress(f"suite {suite}", quiet=quiet, total=len(jobs), transient=False) as report:
         on_done = _reporting(jobs, report)
-        run_jobs(jobs, out, RunLimits(time_limit=time_limit, memory_mb=memory_mb), on_done)
+        if queue:
+            from bench.remote import run_jobs_remote
+
+            run_jobs_remote(jobs, out, limits, on_done, queue)
+        else:
+            run_jobs(jobs, out, limits, on_done)
     keys = {job.key for job in jobs}
     records = [r for r in load_records(out) if r["key"] in keys]
     paths = write_reports(records, out)

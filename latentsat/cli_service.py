@@ -10,23 +10,74 @@ import typer
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="address to bind [default: 127.0.0.1]")] = None,
-    port: Annotated[int | None, typer.Option(help="port [default: 8000]")] = None,
-    workers: Annotated[int | None, typer.Option(help="jobs solved at once, one process each [default: 2]")] = None,
-    db: Annotated[Path | None, typer.Option(help="SQLite job store [default: ./latentsat.db]")] = None,
+    host: Annotated[str, typer.Option(help="address to bind", envvar="LATENTSAT_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port", envvar="LATENTSAT_PORT", min=0, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="local worker processes (unused with --queue)", envvar="LATENTSAT_WORKERS")
+    ] = 2,
+    db: Annotated[Path, typer.Option(help="SQLite job store", envvar="LATENTSAT_DB")] = Path("latentsat.db"),
+    pool: Annotated[
+        str, typer.Option(help="warm: long-lived workers; process: a fresh process per job", envvar="LATENTSAT_POOL")
+    ] = "warm",
+    queue: Annotated[
+        str | None,
+        typer.Option(
+            help="redis://HOST:PORT/DB: queue jobs on Redis for `latentsat worker`s",
+            envvar="LATENTSAT_QUEUE",
+            show_default="none: solve on this machine",
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
-    """Run the HTTP service: SQLite job store, local worker processes, no external server. Other settings come
-    from LATENTSAT_* environment variables (see service/config.py)."""
+    """Run the HTTP service: a SQLite job store and warm local workers, with no external server; or, with --queue,
+    jobs on Redis for `latentsat worker` processes on any machine. Other settings come from LATENTSAT_* environment
+    variables (see service/config.py)."""
     import uvicorn
+    from pydantic import ValidationError
 
     from service.app import create_app
     from service.config import Settings
 
-    overrides: dict[str, Any] = {"host": host, "port": port, "workers": workers, "db": db}
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = Settings(host=host, port=port, workers=workers, db=db, pool=pool, queue=queue)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        typer.echo(f"error: --{first['loc'][0]}: {first['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    if settings.queue:
+        _check_queue(settings.queue)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+
+
+def worker(
+    queue: Annotated[
+        str, typer.Option(help="the Redis of `latentsat serve --queue`: redis://HOST:PORT/DB", envvar="LATENTSAT_QUEUE")
+    ],
+    name: Annotated[str | None, typer.Option(help="worker name in RQ", show_default="RQ's unique name")] = None,
+    burst: Annotated[bool, typer.Option(help="exit when both queues are empty")] = False,
+) -> None:
+    """Run jobs from Redis on this machine: service jobs and `bench --queue` runs, one at a time. Start one per
+    core you want to give; each imports every backend once and forks a process per job, which a cancel or a time
+    limit kills."""
+    from service.queue import run_worker
+
+    _check_queue(queue)
+    run_worker(queue, name, burst)
+
+
+def _check_queue(url: str) -> None:
+    """Exit 2 on a malformed `--queue`, 1 when its Redis does not answer; one line either way."""
+    from service.queue import QueueUnreachable, check_reachable
+
+    try:
+        check_reachable(url)
+    except ValueError as exc:
+        typer.echo(f"error: --queue: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except QueueUnreachable as exc:
+        typer.echo(f"error: --queue: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def submit(

@@ -8,14 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from service.config import Settings
+from service.dispatch import Dispatcher, Executor
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
 from service.metrics import Metrics
 from service.routes import health, jobs, kinds, plots, reductions, solvers, ui
 from service.store import Store
-from service.workers import WorkerPool
+from service.workers import LocalExecutor
 
 logger = logging.getLogger("latentsat.service")
 
@@ -35,9 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recovered = store.recover()
         if any(recovered.values()):
             logger.warning("recovered after an unclean stop: %s", recovered)
-        pool = WorkerPool(
-            store, settings.workers, settings.memory_limit_mb, settings.log_dir(), settings.hard_kill_grace_s
-        )
+        pool = Dispatcher(store, make_executor(settings), settings.log_dir(), settings.memory_limit_mb)
         app.state.store, app.state.pool = store, pool
         app.state.metrics = Metrics(store, pool)
         pool.on_finish = app.state.metrics.job_finished
@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool.stop()
             store.close()
 
-    app = FastAPI(title="latentsat", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # Swagger UI and ReDoc from assets that fastapi-offline ships, so /docs works without internet (no CDN).
+    app = FastAPIOffline(title="latentsat", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.keys = frozenset(settings.keys())
     install_error_handlers(app, settings.retry_after_s)
@@ -57,6 +58,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def make_executor(settings: Settings) -> Executor:
+    """Local warm workers (or a process per job) by default; RQ workers on Redis with `queue`."""
+    if settings.queue:
+        from service.queue import RedisExecutor
+
+        return RedisExecutor(settings.queue, settings.hard_kill_grace_s, settings.log_dir())
+    return LocalExecutor(
+        settings.workers, settings.memory_limit_mb, settings.log_dir(), settings.hard_kill_grace_s,
+        settings.pool, settings.max_jobs_per_worker,
+    )  # fmt: skip
 
 
 def _log_auth_mode(keys: frozenset[str]) -> None:

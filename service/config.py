@@ -21,7 +21,20 @@ class Settings(InputLimits):
     host: str = Field(default="127.0.0.1", description="address to bind")
     port: int = Field(default=8000, ge=0, le=65535, description="port to bind")
     db: Path = Field(default=Path("latentsat.db"), description="SQLite job store (WAL mode)")
-    workers: int = Field(default=2, ge=1, le=256, description="jobs solved at once, each in its own process")
+    workers: int = Field(
+        default=2, ge=1, le=256, description="local worker processes: jobs solved at once (unused with `queue`)"
+    )
+    pool: Literal["warm", "process"] = Field(
+        default="warm",
+        description="warm: long-lived worker processes with every backend imported; process: a fresh process per "
+        "job (the earlier design, kept for comparison)",
+    )
+    max_jobs_per_worker: int = Field(default=500, ge=1, description="a warm worker retires after this many jobs")
+    queue: str | None = Field(
+        default=None,
+        description="redis://HOST:PORT/DB: put jobs on Redis for `latentsat worker` processes on any machine; "
+        "none = solve on this machine",
+    )
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="FULL", description="FULL fsyncs every commit, so an acknowledged job survives power loss"
     )

@@ -9,10 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.config import Settings
+from service.dispatch import Dispatcher
 from service.errors import Unauthorized
 from service.metrics import Metrics
 from service.store import Store
-from service.workers import WorkerPool
 
 OPEN_OWNER = "open"
 bearer = HTTPBearer(auto_error=False, description="an API key from LATENTSAT_API_KEYS or LATENTSAT_API_KEYS_FILE")
@@ -26,7 +26,7 @@ def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_pool(request: Request) -> WorkerPool:
+def get_pool(request: Request) -> Dispatcher:
     return request.app.state.pool  # type: ignore[no-any-return]
 
 
@@ -51,6 +51,6 @@ def get_owner(request: Request, credentials: Annotated[HTTPAuthorizationCredenti
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
-PoolDep = Annotated[WorkerPool, Depends(get_pool)]
+PoolDep = Annotated[Dispatcher, Depends(get_pool)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 OwnerDep = Annotated[str, Depends(get_owner)]

@@ -8,8 +8,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from service.dispatch import Dispatcher
 from service.store import JobRecord, JobState, Store
-from service.workers import WorkerPool
 
 SOLVE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600)
 
@@ -17,7 +17,7 @@ SOLVE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 
 class _StoreCollector(Collector):
     """Read at scrape time from the store, so the numbers are right after a restart too."""
 
-    def __init__(self, store: Store, pool: WorkerPool) -> None:
+    def __init__(self, store: Store, pool: Dispatcher) -> None:
         self.store, self.pool = store, pool
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -34,7 +34,7 @@ class _StoreCollector(Collector):
 class Metrics:
     """One registry per app (tests run several apps in one process)."""
 
-    def __init__(self, store: Store, pool: WorkerPool) -> None:
+    def __init__(self, store: Store, pool: Dispatcher) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(_StoreCollector(store, pool))
         self.submitted = Counter(

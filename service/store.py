@@ -14,6 +14,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from service.errors import IdempotencyConflict
+from service.walsync import WalSync
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -115,7 +118,11 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
 
 
 class Store:
-    """Thread-safe access to the jobs table through one connection (statements are short; a lock serialises)."""
+    """Thread-safe access to the jobs table through one connection (statements are short; a lock serialises).
+
+    `synchronous="FULL"`: a write returns only once it is on disk (an acknowledged job survives power loss), by
+    group commit (`WalSync`); `"NORMAL"`: it survives a crash of this process but may be lost with the machine.
+    """
 
     def __init__(self, path: Path, synchronous: str = "FULL") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,16 +130,31 @@ class Store:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={synchronous}")
-        self._db.executescript(SCHEMA)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)  # creates the WAL file, which stays while this connection is open
+        self._sync = WalSync(path.with_name(path.name + "-wal")) if synchronous == "FULL" else None
+        self._batching = False
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._sync is not None:
+                self._sync.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; with `durable`, return only once it is on disk. Inside `batch()`, a savepoint."""
         with self._lock:
+            if self._batching:
+                self._db.execute("SAVEPOINT one")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK TO one")
+                    raise
+                finally:
+                    self._db.execute("RELEASE one")
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -140,11 +162,28 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            ticket = self._sync.committed() if self._sync is not None else 0
+        if durable and self._sync is not None:
+            self._sync.wait(ticket)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several writes in one durable transaction (one fsync); a write that raises undoes itself alone."""
+        with self._transaction():
+            self._batching = True
+            try:
+                yield
+            finally:
+                self._batching = False
 
     # ------------------------------------------------------------ submission and reads
 
     def create(self, job: NewJob) -> tuple[JobRecord, bool]:
-        """Insert a queued job and commit; with an idempotency key already used by this owner, return that job."""
+        """Insert a queued job and commit; with an idempotency key already used by this owner, return that job.
+
+        The look-up of the key and the insert are one transaction, so two concurrent requests under one key
+        cannot both insert. Raises `IdempotencyConflict` when the key's job was made from a different request.
+        """
         with self._transaction() as db:
             if job.idempotency_key is not None:
                 row = db.execute(
@@ -152,7 +191,12 @@ class Store:
                     (job.owner, job.idempotency_key),
                 ).fetchone()
                 if row is not None:
-                    return _record(row), False
+                    existing = _record(row)
+                    if existing.request_sha256 != job.request_sha256:
+                        raise IdempotencyConflict(
+                            "this Idempotency-Key was used for a different request", "Idempotency-Key"
+                        )
+                    return existing, False
             job_id = uuid.uuid4().hex
             db.execute(
                 "INSERT INTO jobs (id, owner, idempotency_key, request_sha256, kind, format, instance, options, "
@@ -222,8 +266,11 @@ class Store:
     # ------------------------------------------------------------ state transitions
 
     def claim_next(self) -> JobRecord | None:
-        """Move the oldest queued job to `running` (one more attempt) and return it."""
-        with self._transaction() as db:
+        """Move the oldest queued job to `running` (one more attempt) and return it.
+
+        Not waited to disk: after a power loss the job is simply queued again.
+        """
+        with self._transaction(durable=False) as db:
             row = db.execute(
                 "SELECT id FROM jobs WHERE state = ? ORDER BY seq LIMIT 1", (JobState.QUEUED.value,)
             ).fetchone()
@@ -277,6 +324,23 @@ class Store:
                 "WHERE id = ? AND state = ?",
                 (JobState.QUEUED.value, job_id, JobState.RUNNING.value),
             )
+
+    def interrupt(self, job_id: str, message: str) -> JobState:
+        """A running job lost its worker: back to the queue, or `failed` as `interrupted` after MAX_ATTEMPTS."""
+        with self._transaction() as db:
+            row = db.execute("SELECT state, attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None or row[0] != JobState.RUNNING.value:
+                return JobState(row[0]) if row else JobState.FAILED
+            if row[1] >= MAX_ATTEMPTS:
+                db.execute(
+                    "UPDATE jobs SET state = ?, reason = ?, message = ?, finished_at = ? WHERE id = ?",
+                    (JobState.FAILED.value, "interrupted", f"interrupted twice; last: {message}", time.time(), job_id),
+                )
+                return JobState.FAILED
+            db.execute(
+                "UPDATE jobs SET state = ?, started_at = NULL WHERE id = ?", (JobState.QUEUED.value, job_id)
+            )
+            return JobState.QUEUED
 
     def recover(self) -> dict[str, int]:
         """After a crash: jobs left `running` run once more, or fail as `interrupted` after MAX_ATTEMPTS."""

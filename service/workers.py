@@ -1,349 +1,308 @@
-"""Local worker processes: each job runs in its own child (forked from a clean fork server), so a cancel or a
-hard deadline kills it, and its memory cap (RLIMIT_AS) ends only that job.
+"""Local job processes: a pool of warm workers (the default), or one fresh process per job (`--pool process`).
 
-The solver grandchild (solvers/child.py) dies with the job child through PR_SET_PDEATHSIG, and the job child
-dies with the fork server, which exits when the server process dies.
+A warm worker is a long-lived `python -m service.warm_worker` process that imported every backend once and then
+solves job after job in its own process. Its slot's supervisor thread waits for each answer with the job's limit
+plus a grace; on a cancel, a time-out, a memory failure or a crash it kills the worker's whole process group at once
+and starts a replacement, so one job's trouble never reaches the next. Workers also retire after
+`max_jobs_per_worker` jobs, which bounds any slow leak.
+
+Nothing outlives the server: a worker dies with its slot's thread (PR_SET_PDEATHSIG, checked against a race at
+start), and the solver processes a job forks die with the worker (PR_SET_PDEATHSIG again, and the process group).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
-import resource
+import queue
 import signal
+import socket
+import subprocess
+import sys
 import threading
-import time
-import traceback
-from dataclasses import dataclass, field
-from multiprocessing.process import BaseProcess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal, Protocol
 
-from problems.answers import SolveOptions
-from problems.errors import LatentsatError
-from service.store import JobRecord, JobState, Store
-from solvers.base import SOLVER_MODULES
-from solvers.child import _die_with_parent
+from service.task import PRELOAD as TASK_PRELOAD
+from service.task import Outcome, Task, cap_memory, file_log, run_task
+from solvers.child import die_with_parent
 
 logger = logging.getLogger("latentsat.service")
 
-# Every job process re-runs the server's main module (multiprocessing's "fixup"; preloading "__main__" does not
-# prevent it on 3.11), so the fork server preloads what `latentsat serve` imports: a job starts in ~10 ms, not 200.
-# The backends and PySAT's solvers too: a solve imports them on first use, and each job process is a first use.
-PRELOAD = ["latentsat.cli", "service.workers", "service.formats", "solvers.pipeline", "problems.generate"]
-PRELOAD += SOLVER_MODULES
-# Error codes that mean the input was bad rather than that something broke.
-INPUT_CODES = frozenset({"invalid_instance", "invalid_options", "unknown_backend", "unknown_kind"})
+# What the process-per-job fork server imports before its first fork.
+PRELOAD = ["service.task", *TASK_PRELOAD]
+READY_TIMEOUT_S = 120.0  # a cold start on a loaded machine imports for seconds; never wait forever
+PoolMode = Literal["warm", "process"]
+Report = Callable[[Task, Outcome], None]
 
 
-# ---------------------------------------------------------------- the job child
+class JobProcess(Protocol):
+    """A process that runs tasks: a warm worker runs many, a forked one runs exactly one."""
+
+    pid: int | None
+    conn: multiprocessing.connection.Connection
+
+    def run(self, task: Task) -> None: ...
+    def kill(self) -> None: ...
+    def exit_code(self) -> int | None: ...
 
 
-def job_main(
-    conn: multiprocessing.connection.Connection,
-    kind: str,
-    fmt: str,
-    blob: bytes,
-    options: dict[str, Any],
-    memory_limit_mb: int,
-    log_path: str,
-) -> None:
-    """Entry point of a job process: cap memory, parse, solve, send ("ok", answer) or ("error", details)."""
-    _die_with_parent()
-    if memory_limit_mb > 0:
-        cap = memory_limit_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    with open(log_path, "a", buffering=1) as log:
-        _log(
-            log,
-            f"job process {os.getpid()}: address space {_address_space_mb()} MB, cap {memory_limit_mb or 'none'} MB",
+class WarmProcess:
+    """`python -m service.warm_worker`: imports the solver stack once, then answers task after task on a socket."""
+
+    def __init__(self, log_dir: Path, memory_limit_mb: int) -> None:
+        parent, child = socket.socketpair()
+        command = [sys.executable, "-m", "service.warm_worker", str(child.fileno()), str(os.getpid())]
+        command += [str(log_dir), str(memory_limit_mb)]
+        # Its own session: one killpg ends the worker and every solver process it forked.
+        self.process = subprocess.Popen(
+            command, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, start_new_session=True
         )
-        try:
-            message = _solve(kind, fmt, blob, options, log)
-        except MemoryError:
-            message = ("error", {"reason": "memory", "code": "memory", "message": "the job exceeded its memory cap"})
-        except LatentsatError as exc:
-            reason = "invalid" if exc.code in INPUT_CODES else "error"
-            message = ("error", {"reason": reason, "code": exc.code, "message": str(exc), "field": exc.field})
-        except BaseException as exc:  # report every failure to the parent rather than die silently
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            message = ("error", {"reason": _reason_of(detail), "code": "solver_error", "message": detail})
-        _log(log, f"finished: {message[0]}")
-    conn.send(message)
+        child.close()
+        self.pid: int | None = self.process.pid
+        self.conn = multiprocessing.connection.Connection(parent.detach())
+        self.jobs = 0
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the worker has imported everything; raise RuntimeError if it died or took too long."""
+        if not self.conn.poll(timeout):
+            raise RuntimeError(f"warm worker {self.pid} not ready after {timeout:g} s")
+        message = self.conn.recv()
+        if message != ("ready", self.pid):
+            raise RuntimeError(f"warm worker {self.pid} said {message!r} instead of ready")
+
+    def run(self, task: Task) -> None:
+        self.jobs += 1
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        self.conn.close()
+
+    def exit_code(self) -> int | None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=1)
+        return self.process.returncode
+
+
+class ForkedProcess:
+    """The process-per-job design (kept for comparison): a child of a preloaded fork server for one task."""
+
+    def __init__(self, context: multiprocessing.context.ForkServerContext, log_dir: Path) -> None:
+        self.context, self.log_dir = context, log_dir
+        self.pid: int | None = None
+        self.process: multiprocessing.process.BaseProcess | None = None
+
+    def run(self, task: Task) -> None:
+        self.conn, sender = self.context.Pipe(duplex=False)
+        # Not a daemon: daemonic processes may not fork, and the solver runs in a grandchild.
+        self.process = self.context.Process(target=forked_job_main, args=(sender, task, str(self.log_dir)))
+        self.process.start()
+        sender.close()
+        self.pid = self.process.pid
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGKILL)
+            self.process.join(timeout=5)
+        with contextlib.suppress(AttributeError):
+            self.conn.close()
+
+    def exit_code(self) -> int | None:
+        if self.process is None:
+            return None
+        self.process.join(timeout=1)
+        return self.process.exitcode
+
+
+def forked_job_main(conn: multiprocessing.connection.Connection, task: Task, log_dir: str) -> None:
+    """Entry point of a process-per-job child: die with the server, cap memory, run the task, send the outcome."""
+    _release_fork_server()
+    die_with_parent()
+    cap_memory(task.memory_limit_mb)
+    conn.send(run_task(task, file_log(os.path.join(log_dir, f"{task.job_id}.log"))))
     conn.close()
 
 
-def _solve(kind: str, fmt: str, blob: bytes, options: dict[str, Any], log: Any) -> tuple[str, Any]:
-    from service.formats import parse_instance
-    from solvers.pipeline import get_kind
+def _release_fork_server() -> None:
+    """Close this child's copy of the fork server's liveness pipe.
 
-    _log(log, f"parsing a {fmt} {kind} instance ({len(blob)} bytes)")
-    parsed = parse_instance(kind, fmt, blob)
-    solve_options = SolveOptions.model_validate(options)
-    _log(log, f"solving with backend={solve_options.backend} time_limit={solve_options.time_limit}s")
-    answer = get_kind(kind).solve(parsed, solve_options)
-    data = answer.model_dump(mode="json")
-    stats = data.get("stats", {})
-    _log(log, f"answer: status={data.get('status')} stats={json.dumps(stats, default=str)}")
-    return ("ok", data)
+    Every fork-server child inherits the pipe's write end; while any child holds it the fork server never sees the
+    server die, so the children (whose parent-death signal is tied to the fork server) outlived a killed server.
+    """
+    from multiprocessing import forkserver
 
-
-def _address_space_mb() -> int:
-    try:
-        with open("/proc/self/status") as status:
-            line = next(line for line in status if line.startswith("VmSize:"))
-    except (OSError, StopIteration):
-        return -1
-    return int(line.split()[1]) // 1024
-
-
-def _reason_of(detail: str) -> str:
-    # A solver grandchild that hit the cap dies inside C++ (bad_alloc → abort); its parent reports the death.
-    return "memory" if "MemoryError" in detail or "bad_alloc" in detail else "error"
-
-
-def _log(log: Any, line: str) -> None:
-    now = time.time()
-    log.write(f"{time.strftime('%H:%M:%S', time.localtime(now))}.{int(now * 1000) % 1000:03d} {line}\n")
-
-
-# ---------------------------------------------------------------- the pool in the server process
+    fd = forkserver._forkserver._forkserver_alive_fd  # type: ignore[attr-defined]
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        forkserver._forkserver._forkserver_alive_fd = None  # type: ignore[attr-defined]
 
 
 @dataclass
 class Running:
-    job: JobRecord
-    process: BaseProcess
-    conn: multiprocessing.connection.Connection
+    task: Task
+    process: JobProcess
     cancelled: bool = False
-    stopping: bool = False
 
 
-@dataclass
-class Waiters:
-    """asyncio events of requests waiting for a job (`?wait=`), woken from supervisor threads."""
-
-    loop: asyncio.AbstractEventLoop | None = None
-    events: dict[str, list[asyncio.Event]] = field(default_factory=dict)
-
-
-class WorkerPool:
-    """Claims queued jobs from the store, at most `workers` at once, each in its own process."""
+class LocalExecutor:
+    """Runs tasks on this machine in `workers` slots, each with its own supervisor thread and job process."""
 
     def __init__(
         self,
-        store: Store,
         workers: int,
         memory_limit_mb: int,
         log_dir: Path,
         hard_kill_grace_s: float,
-        on_finish: Any = None,
+        mode: PoolMode = "warm",
+        max_jobs_per_worker: int = 500,
     ) -> None:
-        self.store = store
-        self.workers = workers
-        self.memory_limit_mb = memory_limit_mb
-        self.log_dir = log_dir
-        self.hard_kill_grace_s = hard_kill_grace_s
-        self.on_finish = on_finish
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(PRELOAD)
+        self.workers, self.memory_limit_mb, self.log_dir = workers, memory_limit_mb, log_dir
+        self.hard_kill_grace_s, self.mode, self.max_jobs_per_worker = hard_kill_grace_s, mode, max_jobs_per_worker
+        self._tasks: queue.Queue[Task] = queue.Queue()
         self._running: dict[str, Running] = {}
+        self._cancelled: set[str] = set()
         self._lock = threading.Lock()
-        self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._waiters = Waiters()
+        self._threads: list[threading.Thread] = []
+        self._report: Report = lambda task, outcome: None
+        self._context: multiprocessing.context.ForkServerContext | None = None
 
-    # ------------------------------------------------------------ life cycle
+    # ------------------------------------------------------------ the executor interface
 
-    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def start(self, report: Report) -> None:
+        self._report = report
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        self._waiters.loop = loop
-        self._thread = threading.Thread(target=self._dispatch_loop, name="latentsat-dispatch", daemon=True)
-        self._thread.start()
+        if self.mode == "process":
+            self._context = multiprocessing.get_context("forkserver")
+            self._context.set_forkserver_preload(PRELOAD)
+        for slot in range(self.workers):
+            thread = threading.Thread(target=self._serve, name=f"latentsat-slot-{slot}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
-    def stop(self) -> None:
-        """Stop claiming; kill running jobs and put them back in the queue for the next start."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def free(self) -> int:
+        """Tasks this executor can start now: one per idle slot (a claimed job is a running job)."""
         with self._lock:
-            running = list(self._running.values())
-        for item in running:
-            item.stopping = True
-            self._kill(item)
-            self.store.requeue(item.job.id)
-
-    def notify(self) -> None:
-        """A job was queued: look for work now."""
-        self._wake.set()
+            return self.workers - len(self._running) - self._tasks.qsize()
 
     @property
     def busy(self) -> int:
         with self._lock:
             return len(self._running)
 
-    # ------------------------------------------------------------ cancel and wait
+    def submit(self, task: Task) -> None:
+        self._tasks.put(task)
 
-    def cancel(self, job_id: str) -> bool:
-        """Kill the job's process if it is running here; True if it was."""
+    def cancel(self, job_id: str) -> None:
+        """Kill the job's process at once if it runs; a task still waiting for a slot is dropped when it comes up."""
         with self._lock:
             item = self._running.get(job_id)
-        if item is None:
-            return False
-        item.cancelled = True
-        self._kill(item)
-        return True
-
-    async def wait(self, job_id: str, timeout: float) -> None:
-        """Return when the job finishes or `timeout` passes (the caller re-reads the store either way)."""
-        event = asyncio.Event()
-        self._waiters.events.setdefault(job_id, []).append(event)
-        try:
-            record = self.store.get(job_id)
-            if record is not None and record.terminal:
+            if item is None:
+                self._cancelled.add(job_id)
                 return
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass
-        finally:
-            events = self._waiters.events.get(job_id, [])
-            if event in events:
-                events.remove(event)
-            if not events:
-                self._waiters.events.pop(job_id, None)
-
-    def finished(self, job_id: str) -> None:
-        """Wake the requests waiting on a job that ended outside a worker (cancelled while queued)."""
-        self._wake_waiters(job_id)
-
-    def _wake_waiters(self, job_id: str) -> None:
-        loop = self._waiters.loop
-        if loop is None or loop.is_closed():
-            return
-
-        def wake() -> None:
-            for event in self._waiters.events.get(job_id, []):
-                event.set()
-
-        loop.call_soon_threadsafe(wake)
-
-    # ------------------------------------------------------------ dispatch and supervision
-
-    def _dispatch_loop(self) -> None:
-        # Bring the fork server up (it imports the solver stack once) before the first job, off the event loop.
-        warm = self.context.Process(target=_noop)
-        warm.start()
-        warm.join()
-        while not self._stop.is_set():
-            self._wake.wait(timeout=1.0)
-            self._wake.clear()
-            while not self._stop.is_set() and self.busy < self.workers:
-                job = self.store.claim_next()
-                if job is None:
-                    break
-                try:
-                    self._launch(job)
-                except Exception as exc:  # a job we cannot even start fails alone; the pool lives on
-                    logger.exception("could not start job %s", job.id)
-                    self._finish_failed(job.id, "error", f"could not start the job process: {exc}")
-
-    def _launch(self, job: JobRecord) -> None:
-        log_path = self.log_dir / f"{job.id}.log"
-        with open(log_path, "a") as log:
-            _log(log, f"attempt {job.attempts}: starting")
-        receiver, sender = self.context.Pipe(duplex=False)
-        args = (
-            sender,
-            job.kind,
-            job.format,
-            self.store.instance(job.id),
-            job.options,
-            self.memory_limit_mb,
-            str(log_path),
-        )
-        # Not a daemon: daemonic processes may not fork, and the solver runs in a grandchild.
-        process = self.context.Process(target=job_main, args=args, daemon=False)
-        process.start()
-        sender.close()
-        with open(log_path, "a") as log:
-            _log(log, f"attempt {job.attempts}: process {process.pid} started")
-        item = Running(job, process, receiver)
-        with self._lock:
-            self._running[job.id] = item
-        # A cancel that came between the claim and the line above found nothing to kill; the store remembers it.
-        current = self.store.get(job.id)
-        if current is not None and current.state is JobState.CANCELLED:
             item.cancelled = True
-            self._kill(item)
-        threading.Thread(target=self._supervise, args=(item,), name=f"job-{job.id[:8]}", daemon=True).start()
+        item.process.kill()
 
-    def _supervise(self, item: Running) -> None:
-        job = item.job
-        limit = float(job.options.get("time_limit", 60.0))
-        outcome: tuple[str, Any] | None = None
-        timed_out = False
+    def stop(self) -> list[Task]:
+        """Kill every job process; return the tasks that were interrupted or never started (to run again later)."""
+        self._stop.set()
+        with self._lock:
+            running = list(self._running.values())
+        for item in running:
+            item.cancelled = True
+            item.process.kill()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        pending = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                pending.append(self._tasks.get_nowait())
+        return [item.task for item in running] + pending
+
+    # ------------------------------------------------------------ one slot
+
+    def _serve(self) -> None:
+        process: JobProcess | None = None
         try:
-            if item.conn.poll(limit + self.hard_kill_grace_s):
-                outcome = item.conn.recv()
-            else:
-                timed_out = True
-        except (EOFError, OSError):
-            outcome = None
+            while not self._stop.is_set():
+                if process is None and self.mode == "warm":
+                    process = self._spawn_warm()  # at once, so the next job finds a warm worker
+                    continue
+                if isinstance(process, WarmProcess) and process.process.poll() is not None:
+                    logger.warning("warm worker %s died while idle (exit %s); replacing it", process.pid,
+                                   process.process.returncode)  # fmt: skip
+                    process.kill()
+                    process = None
+                    continue
+                try:
+                    task = self._tasks.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                process = self._serve_task(task, process)
         finally:
-            self._kill(item)
-            item.conn.close()
-            with self._lock:
-                self._running.pop(job.id, None)
-        if not item.stopping:
-            self._record(item, outcome, timed_out)
-            self._wake_waiters(job.id)
-        self._wake.set()
+            if process is not None:
+                process.kill()
 
-    def _record(self, item: Running, outcome: tuple[str, Any] | None, timed_out: bool) -> None:
-        job_id = item.job.id
-        elapsed = time.time() - (item.job.started_at or time.time())
-        if item.cancelled:
-            state, status = JobState.CANCELLED, None
-        elif timed_out:
-            answer = {"status": "unknown", "message": "the job outlived its time limit and was killed", "stats": {}}
-            state, status = JobState.DONE, "unknown"
-            self.store.finish(job_id, state, status, answer)
-        elif outcome is None:
-            code = item.process.exitcode
-            self._finish_failed(job_id, "crashed", f"the job process died (exit code {code})")
-            state, status = JobState.FAILED, None
-        elif outcome[0] == "ok":
-            answer = outcome[1]
-            state, status = JobState.DONE, str(answer.get("status"))
-            self.store.finish(job_id, state, status, answer)
-        else:
-            details = outcome[1]
-            self.store.finish(
-                job_id, JobState.FAILED, reason=details["reason"], message=details["message"],
-                result={"error": {k: v for k, v in details.items() if k != "reason" and v is not None}},
-            )  # fmt: skip
-            state, status = JobState.FAILED, None
-        if self.on_finish is not None:
-            self.on_finish(item.job, state, status, elapsed)
+    def _spawn_warm(self) -> JobProcess | None:
+        worker = WarmProcess(self.log_dir, self.memory_limit_mb)
+        try:
+            worker.wait_ready(READY_TIMEOUT_S)
+        except (RuntimeError, EOFError, OSError) as exc:
+            logger.error("could not start a warm worker: %s", exc)
+            worker.kill()
+            self._stop.wait(1.0)  # do not spin when workers cannot start (e.g. a broken install)
+            return None
+        return worker
 
-    def _finish_failed(self, job_id: str, reason: str, message: str) -> None:
-        self.store.finish(job_id, JobState.FAILED, reason=reason, message=message)
+    def _serve_task(self, task: Task, process: JobProcess | None) -> JobProcess | None:
+        """Run one task; return the process to reuse for the next one, or None when it had to go."""
+        if process is None:  # the process-per-job mode: a fresh child of the fork server
+            assert self._context is not None
+            process = ForkedProcess(self._context, self.log_dir)
+        item = Running(task, process)
+        with self._lock:  # one step with cancel(): a cancel lands either in _cancelled or on the running item
+            cancelled_early = task.job_id in self._cancelled
+            self._cancelled.discard(task.job_id)
+            if not cancelled_early:
+                self._running[task.job_id] = item
+        if cancelled_early:
+            self._report(task, ("cancelled", None))
+            return process if isinstance(process, WarmProcess) else None
+        file_log(str(self.log_dir / f"{task.job_id}.log"))(f"attempt {task.attempt}: starting")
+        outcome = self._await(item)
+        with self._lock:
+            self._running.pop(task.job_id, None)
+        keep = self._reusable(item, outcome)
+        if not keep:
+            process.kill()
+        self._report(task, outcome)
+        return process if keep else None
 
-    @staticmethod
-    def _kill(item: Running) -> None:
-        process = item.process
-        if process.is_alive() and process.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signal.SIGKILL)
-        process.join(timeout=2)
+    def _await(self, item: Running) -> Outcome:
+        try:
+            item.process.run(item.task)
+            if not item.process.conn.poll(item.task.time_limit + self.hard_kill_grace_s):
+                outcome: Outcome = ("timeout", None)
+            else:
+                outcome = item.process.conn.recv()
+        except (EOFError, OSError):
+            outcome = ("crashed", f"the job process died (exit code {item.process.exit_code()})")
+        return ("cancelled", None) if item.cancelled else outcome
 
-
-def _noop() -> None:
-    """Nothing: starting it brings the fork server up (and preloads the solver modules) at start-up."""
+    def _reusable(self, item: Running, outcome: Outcome) -> bool:
+        if not isinstance(item.process, WarmProcess) or item.cancelled or self._stop.is_set():
+            return False
+        if outcome[0] == "error" and outcome[1].get("reason") == "memory":
+            return False  # a MemoryError may leave the heap in any state
+        return outcome[0] in ("ok", "error") and item.process.jobs < self.max_jobs_per_worker

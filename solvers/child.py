@@ -23,7 +23,7 @@ class ChildCrashed(Exception):
     """The child died without answering (a signal, a memory cap, a native crash)."""
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this child when its parent dies, so a killed job never leaves a solver running."""
     try:
         libc = ctypes.CDLL(None)
@@ -33,7 +33,7 @@ def _die_with_parent() -> None:
 
 
 def _child_main(conn: multiprocessing.connection.Connection, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    _die_with_parent()
+    die_with_parent()
     try:
         conn.send(("ok", func(*args)))
     except BaseException as exc:  # report every failure to the parent instead of dying silently
@@ -74,7 +74,7 @@ def _exit_code(process: multiprocessing.process.BaseProcess) -> int | None:
 def _streaming_child_main(
     conn: multiprocessing.connection.Connection, func: Callable[..., Any], args: tuple[Any, ...]
 ) -> None:
-    _die_with_parent()
+    die_with_parent()
     try:
         conn.send(("ok", func(lambda partial: conn.send(("partial", partial)), *args)))
     except BaseException as exc:

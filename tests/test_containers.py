@@ -88,3 +88,19 @@ def test_hadolint_accepts_the_dockerfile() -> None:
     assert HADOLINT is not None
     result = subprocess.run([HADOLINT, str(DOCKERFILE)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_runs_redis_the_api_and_workers_on_one_queue() -> None:
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert {"redis", "latentsat", "worker", "bench"} <= set(services)
+    queue = "redis://redis:6379/0"
+    api, worker, bench = services["latentsat"]["command"], services["worker"]["command"], services["bench"]
+    assert api[0] == "serve" and api[api.index("--queue") + 1] == queue
+    assert worker[0] == "worker" and worker[worker.index("--queue") + 1] == queue
+    assert bench["entrypoint"][bench["entrypoint"].index("--queue") + 1] == queue
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for command in (api, worker):
+        options = {opt for param in commands[command[0]].params for opt in param.opts}
+        assert {arg for arg in command[1:] if arg.startswith("--")} <= options

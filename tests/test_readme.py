@@ -24,6 +24,7 @@ NOT_RUN: list[tuple[str, str]] = [
     (r"\bruff check\b|\bpytest\b", "the test suite itself"),
     (r"\bdocker\b", "needs Docker, which CI cannot run (tests/test_containers.py checks the Dockerfile)"),
     (r"latentsat serve|\bcurl\b|latentsat submit|bench/load\.py", "needs a running server (tests/service covers it)"),
+    (r"redis-server|latentsat worker", "needs Redis and other machines (tests/service/test_distributed.py covers it)"),
     (r"latentsat bench --suite|python -m bench\.|python bench/", "a benchmark run: minutes, not a unit test"),
 ]
 

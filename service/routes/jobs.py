@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, File, Form, Header, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field, ValidationError
@@ -21,7 +22,9 @@ from service.submit import canonical_json, prepare_job
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses={**ERROR_RESPONSES})
 
-JobId = Annotated[str, "job id"]
+# Every path and query parameter is bounded, so no value of any of them can reach SQLite or a seek as an overflow.
+MAX_INT64 = 2**63 - 1
+JobId = Annotated[str, Path(min_length=1, max_length=64, description="job id")]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -32,12 +35,31 @@ Wait = Annotated[
     float | None,
     Query(ge=0, le=3600, description="block up to this many seconds; 200 with the result if the job finished"),
 ]
+# OpenAPI links from a submitted job to every operation on it, for clients and for stateful API testing.
+JOB_LINKS = {
+    name: {"operationId": f"{operation}_v1_jobs__job_id_{suffix}", "parameters": {"job_id": "$response.body#/id"}}
+    for name, operation, suffix in [
+        ("GetJob", "get_job", "_get"),
+        ("CancelJob", "cancel_job", "_delete"),
+        ("GetResult", "get_result", "_result_get"),
+        ("GetCertificate", "get_certificate", "_certificate_get"),
+        ("GetProof", "get_proof", "_certificate_proof_get"),
+        ("GetCnf", "get_cnf", "_certificate_cnf_get"),
+        ("GetLog", "get_log", "_log_get"),
+        ("LiftResult", "lift_result", "_lift_post"),
+    ]
+}
 SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": JobView, "description": "the job ended within `?wait=`; when `done`, `result` holds the answer"},
+    200: {
+        "model": JobView,
+        "description": "the job ended within `?wait=`; when `done`, `result` holds the answer",
+        "links": JOB_LINKS,
+    },
     202: {
         "model": JobView,
         "description": "accepted; poll `Location`",
         "headers": {"Location": {"schema": {"type": "string"}}},
+        "links": JOB_LINKS,
     },
     409: {"model": ErrorBody, "description": "the Idempotency-Key was used with another request"},
     429: {
@@ -137,7 +159,9 @@ def list_jobs(
     owner: OwnerDep,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=500, description="jobs per page")] = 50,
-    after: Annotated[int | None, Query(ge=0, description="the `next` cursor of the previous page")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_INT64, description="the `next` cursor of the previous page")
+    ] = None,
     state: Annotated[JobState | None, Query(description="only jobs in this state")] = None,
 ) -> JobPage:
     """The caller's jobs, newest first, one page at a time."""
@@ -234,7 +258,9 @@ def get_log(
     owner: OwnerDep,
     store: StoreDep,
     pool: PoolDep,
-    offset: Annotated[int, Query(ge=0, description="byte offset: the `next_offset` of the previous call")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_INT64, description="byte offset: the `next_offset` of the previous call")
+    ] = 0,
 ) -> JobLog:
     """The job's log from `offset` on, as NEOS serves it: poll with the returned `next_offset`."""
     record = _job(store, job_id, owner)
@@ -242,7 +268,8 @@ def get_log(
     data = b""
     if path.exists():
         with open(path, "rb") as log:
-            log.seek(offset)
+            size = log.seek(0, os.SEEK_END)
+            log.seek(min(offset, size))  # past the end there is nothing yet; seek() would overflow at 2^63
             data = log.read(1 << 20)
     return JobLog(
         offset=offset,

@@ -52,7 +52,7 @@ def _page(request: Request, name: str, status_code: int = 200, **context: Any) -
 def jobs_page(
     request: Request,
     store: StoreDep,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,  # bounded: SQLite holds int64 only
     state: Annotated[JobState | None, Query()] = None,
 ) -> Response:
     """The caller's jobs, newest first; the page reloads itself while one of them is queued or running."""

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.cluster import alive, children_of, descendants  # noqa: F401 (re-exported for the tests)
+
 KEY_A, KEY_B = "key-a-7f3c", "key-b-91d2"
 
 
@@ -90,26 +92,3 @@ def running_server(db: Path, env: dict[str, str] | None = None, workers: int = 2
         yield server
     finally:
         stop_server(server)
-
-
-def children_of(pid: int) -> list[int]:
-    """Live child pids of `pid`, from /proc (Linux)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

@@ -1,0 +1,51 @@
+"""Warm workers: jobs run in long-lived worker processes, which are killed and replaced at once on a cancel."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any
+
+from service.client import Client
+from tests.service.server import KEY_A, Server, alive, children_of
+
+
+def job_pid(client: Client, job_id: str) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for line in client.log(job_id)["text"].splitlines():
+            if "job process" in line:
+                return int(line.split("job process ")[1].split(":")[0])
+        time.sleep(0.05)
+    raise AssertionError("the job never logged its process id")
+
+
+def test_jobs_reuse_warm_workers_and_a_cancelled_one_is_replaced(
+    server: Server, small_instance: dict[str, Any], long_instance: dict[str, Any]
+) -> None:
+    with Client(server.url, api_key=KEY_A) as client:
+        pids = {job_pid(client, client.submit(small_instance, wait=30)["id"]) for _ in range(6)}
+        assert len(pids) <= 2 and all(pid in children_of(server.process.pid) for pid in pids)  # the 2 workers
+        hard = client.submit(long_instance, options={"time_limit": 120})
+        victim = job_pid(client, hard["id"])
+        assert victim in pids
+        client.cancel(hard["id"])
+        deadline = time.monotonic() + 5
+        while alive(victim) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not alive(victim)
+        after = {job_pid(client, client.submit(small_instance, wait=60)["id"]) for _ in range(6)}
+        assert victim not in after and len(children_of(server.process.pid)) >= 2  # replaced, still two workers
+        assert client.submit(small_instance, wait=60)["status"] == "solved"
+
+
+def test_a_worker_that_died_while_idle_is_replaced_before_the_next_job(
+    server: Server, small_instance: dict[str, Any]
+) -> None:
+    with Client(server.url, api_key=KEY_A) as client:
+        pid = job_pid(client, client.submit(small_instance, wait=30)["id"])
+        os.kill(pid, signal.SIGKILL)  # as the kernel's OOM killer would, between two jobs
+        time.sleep(1.0)
+        answers = [client.submit(small_instance, wait=60) for _ in range(4)]
+    assert all(a["state"] == "done" and a["status"] == "solved" for a in answers), answers

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from problems.errors import InvalidInstance
+from problems.errors import InvalidInstance, from_validation_error
 
 
 class CnfFormula(BaseModel):
@@ -59,9 +59,7 @@ def formula_from_dict(data: Any) -> CnfFormula:
     try:
         return CnfFormula.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidInstance(first["msg"], loc) from exc
+        raise from_validation_error(exc, InvalidInstance) from exc
 
 
 def parse_dimacs_cnf(text: str) -> CnfFormula:

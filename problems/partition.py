@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from problems.errors import InvalidInstance
+from problems.errors import InvalidInstance, from_validation_error
 
 FEW_LABELS_FROM = 100_000  # below this many samples the sorting path is fast anyway
 FEW_LABELS_RATIO = 64  # "few labels": at most one distinct label per this many samples
@@ -315,19 +315,8 @@ def instance_from_dict(data: Any) -> PartitionInstance:
     try:
         spec = PartitionSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInstance(first["msg"], _loc_to_path(first["loc"])) from exc
+        raise from_validation_error(exc, InvalidInstance) from exc
     return PartitionInstance.from_spec(spec)
-
-
-def _loc_to_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif not str(part).startswith(("int", "float", "str", "literal", "constrained")):
-            path += f".{part}" if path else str(part)
-    return path or "body"
 
 
 def load_npz(blob: bytes) -> PartitionInstance:

@@ -101,12 +101,3 @@ class PartitionToCpSat:
             classes[i][t] = int(values[var.index])
         table = {cell: int(values[var.index]) for cell, var in zip(self.cells, self.label_var, strict=True)}
         return PartitionSolution(classes, table)
-
-    def exclude(self, canonical: PartitionSolution) -> None:
-        """Add "some constrained token leaves its canonical class" (uniqueness check under precedence)."""
-        moved = []
-        for (i, t), var in self._paced(self.class_var.items()):
-            leaves = self.model.new_bool_var(f"moved[{i},{t}]")
-            self.model.add(var != canonical.classes[i][t]).only_enforce_if(leaves)
-            moved.append(leaves)
-        self.model.add_bool_or(moved)

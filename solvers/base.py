@@ -66,7 +66,6 @@ class SolveResult:
     bound: float | None = None
     wall_s: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
-    log: str = ""
     added_clauses: list[list[int]] = field(default_factory=list)  # clauses a refine loop added to the target
     last_assignment: list[int] = field(default_factory=list)  # a refine loop's last model, when not the first
 

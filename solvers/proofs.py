@@ -21,21 +21,12 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
 from typing import Any
+
+from problems.answers import Checker
 
 # The RUP checker rebuilds its propagator without the deleted clauses once they outnumber the live ones (and this).
 REBUILD_AFTER_DELETIONS = 10_000
-
-
-class Checker(StrEnum):
-    """Which checker accepts a proof: `drup` (formally verified), `rup` (fast, ours), `backward` (ours), or `auto`
-    (`rup`: drup has no watched literals and takes 100× the solve time even on proofs of a thousand lemmas)."""
-
-    DRUP = "drup"
-    RUP = "rup"
-    BACKWARD = "backward"
-    AUTO = "auto"
 
 
 class MalformedProof(ValueError):

@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="print the table from recorded runs")
     args = parser.parse_args()
     if not args.report_only:
-        from latentsat.cli_bench import run_and_report
+        from bench.runner import run_and_report
 
         run_and_report("core", SOLVERS, args.out, args.time_limit, memory_mb=8192)
     table = markdown_table(rows(args.out))

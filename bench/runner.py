@@ -174,3 +174,30 @@ def iter_progress(total: int, description: str) -> Iterator[Callable[[Job, dict[
             progress.update(task, advance=1, description=f"{description} {spec_id(job.instance)} {job.solver}: {note}")
 
         yield on_done
+
+
+def run_and_report(suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int) -> None:
+    """Run every (instance, solver) job of `suite` not yet recorded in `out`, then write the reports and print the
+    summary table (progress and notes on stderr). `latentsat bench` and the table scripts call this."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bench.report import summary_rows, write_reports
+
+    console = Console(stderr=True)
+    jobs = jobs_for(suite, solvers, time_limit)
+    for name in sorted(set(solvers) - {job.solver for job in jobs}):
+        console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
+    for on_done in iter_progress(len(jobs), suite):
+        run_jobs(jobs, out, RunLimits(time_limit=time_limit, memory_mb=memory_mb), on_done)
+    keys = {job.key for job in jobs}
+    records = [r for r in load_records(out) if r["key"] in keys]
+    paths = write_reports(records, out)
+    table = Table(title=f"suite {suite}, limit {time_limit:g} s")
+    rows = summary_rows(records)
+    for column in rows[0] if rows else []:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    Console().print(table)
+    console.print("reports: " + ", ".join(str(p) for p in paths.values()))

@@ -1,70 +1,30 @@
 """The `latentsat` command line: generate, solve, check and encode instances (JSON on stdout).
 
 Exit codes: 0 an answer was produced (any status), 2 invalid input (the message names the field), 1 otherwise.
+Every command routes a file through the kinds registry (`solvers/kinds.py`), which reads it once.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from latentsat import cli_lsa
-from problems.answers import Answer, SolveOptions
-from problems.errors import (
-    InvalidCertificate,
-    InvalidInstance,
-    InvalidOptions,
-    LatentsatError,
-    UnknownBackend,
-    UnknownKind,
-)
-from problems.partition import PartitionInstance, dump_npz, instance_from_dict, load_instance
+from latentsat import cli_bench, cli_lsa, cli_reductions, cli_service
+from latentsat.output import emit, print_answer, progress_line, run_guarded, solve_options
+from problems.errors import InvalidCertificate, InvalidOptions
+from problems.partition import PartitionInstance, dump_npz
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(cli_lsa.app, name="lsa")
-stderr = Console(stderr=True)
-T = TypeVar("T")
-
-INPUT_ERRORS = (InvalidInstance, InvalidOptions, UnknownBackend, UnknownKind, InvalidCertificate)
-
-
-def run_guarded(action: Callable[[], T]) -> T:
-    """Run a command body; map our errors to exit codes 2 (bad input) and 1 (anything else)."""
-    try:
-        return action()
-    except INPUT_ERRORS as exc:
-        stderr.print(f"[red]invalid input[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except LatentsatError as exc:
-        stderr.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
-    except (OSError, ValueError) as exc:
-        stderr.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
-
-
-@contextmanager
-def status_line(message: str) -> Iterator[None]:
-    """A rich spinner with elapsed time on stderr while a long solve runs (silent when not a terminal)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(), TextColumn(message), TimeElapsedColumn(), console=stderr, transient=True
-    ) as progress:
-        progress.add_task(message, total=None)
-        yield
-
-
-def emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
+app.command("serve")(cli_service.serve)
+app.command("submit")(cli_service.submit)
+app.command("reduce")(cli_reductions.reduce)
+app.command("lift")(cli_reductions.lift)
+app.command("bench")(cli_bench.bench)
 
 
 @app.command()
@@ -102,10 +62,14 @@ def generate(
 
 @app.command()
 def solve(
-    instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="instance file (.json or .npz)")],
+    instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="instance file (.json, any kind; .npz)")],
     backend: Annotated[
-        str, typer.Option(help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro (lsa)")
-    ] = "pysat",
+        str | None,
+        typer.Option(
+            help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro, gradient (lsa); "
+            "a sub-solver as backend/solver [default: pysat; each lsa mode's first]"
+        ),
+    ] = None,
     solver: Annotated[str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4")] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds, encoding included")] = 60.0,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
@@ -114,62 +78,30 @@ def solve(
     workers: Annotated[int, typer.Option(help="CP-SAT workers")] = 2,
     seed: Annotated[int, typer.Option(help="solver seed")] = 0,
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
-    bundle: Annotated[Path | None, typer.Option(help="write {instance, answer} here for `latentsat check`")] = None,
+    bundle: Annotated[Path | None, typer.Option(help="write {kind, instance, answer} for `latentsat check`")] = None,
 ) -> None:
-    """Solve an instance and print the verified answer as JSON (SPEC §3)."""
+    """Solve an instance of any kind and print the verified answer as JSON (SPEC §3)."""
+    from solvers.kinds import read_file
     from solvers.pipeline import solve as solve_instance
 
     def action() -> None:
-        options = _options(
-            backend=backend,
-            solver=solver,
-            time_limit=time_limit,
-            unique=unique,
-            proof=proof,
-            checker=checker,
-            num_workers=workers,
-            seed=seed,
-        )
-        if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
-            return emit(cli_lsa.solve_file(instance_path, options))
-        instance = load_instance(instance_path)
-        with status_line(f"solving {instance_path.name} ({instance.n_samples} samples) with {backend}"):
-            answer = solve_instance(instance, options)
+        options = solve_options(
+            backend=backend, solver=solver, time_limit=time_limit, unique=unique, proof=proof, checker=checker,
+            num_workers=workers, seed=seed,
+        )  # fmt: skip
+        kind, instance = read_file(instance_path)
+        size = f", {instance.n_samples} samples" if isinstance(instance, PartitionInstance) else ""
+        with progress_line(f"solving {instance_path.name} ({kind.name}{size}) with {backend or 'the default'}") as on:
+            answer = solve_instance(instance, options, on)
         if bundle is not None:
-            bundle.write_text(json.dumps({"instance": instance.to_json_dict(), "answer": answer.model_dump()}))
+            data = {"kind": kind.name, "instance": instance.to_json_dict(), "answer": answer.model_dump(mode="json")}
+            bundle.write_text(json.dumps(data))
         if pretty:
             print_answer(answer)
         else:
             emit(answer.model_dump(mode="json"))
 
     run_guarded(action)
-
-
-def _options(**fields: Any) -> SolveOptions:
-    from pydantic import ValidationError
-
-    try:
-        return SolveOptions(**fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidOptions(first["msg"], "options." + ".".join(map(str, first["loc"]))) from exc
-
-
-def print_answer(answer: Answer) -> None:
-    console = Console()
-    table = Table(title=f"status: {answer.status.value}")
-    table.add_column("group")
-    table.add_column("classes (token order)")
-    table.add_column("unconstrained")
-    for i, group_classes in enumerate(answer.classes or []):
-        free = (answer.unconstrained or [[]])[i] if answer.unconstrained else []
-        table.add_row(str(i), " ".join(map(str, group_classes)), " ".join(map(str, free)) or "-")
-    console.print(table)
-    if answer.certificate:
-        console.print(f"certificate: {answer.certificate.kind}, checked={answer.certificate.checked}")
-    if answer.message:
-        console.print(answer.message)
-    console.print({k: v for k, v in answer.stats.items() if k in ("backend", "solver", "wall_s", "encode_s")})
 
 
 @app.command()
@@ -183,22 +115,23 @@ def check(
     checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
 ) -> None:
     """Re-check an answer from scratch: re-encode, re-verify the solution, re-check the proof. Exit 1 if rejected."""
-    from solvers.certificates import check_answer
-    from solvers.proofs import Checker
+    from problems.answers import Checker
+    from solvers.kinds import read_data, read_file
 
     def action() -> bool:
         data = json.loads(certificate_path.read_text())
         answer_data = data.get("answer", data)
         if "instance" in data:
-            instance: PartitionInstance = instance_from_dict(data["instance"])
+            kind, instance = read_data(data["instance"], data.get("kind"))
         elif instance_path is not None:
-            instance = load_instance(instance_path)
+            kind, instance = read_file(instance_path)
         else:
             raise InvalidCertificate("a bare answer needs --instance", "instance")
-        answer = Answer.model_validate(answer_data)
-        report = check_answer(instance, answer, Checker(checker))
+        if kind.check is None:
+            raise InvalidCertificate(f"answers of kind {kind.name!r} have no checker", "kind")
+        report = kind.check(instance, kind.answer_type.model_validate(answer_data), Checker(checker))
         emit({"ok": report.ok, "reason": report.reason, "checker": report.checker, "check_s": report.check_s})
-        return report.ok
+        return bool(report.ok)
 
     if not run_guarded(action):
         raise typer.Exit(1)
@@ -211,9 +144,10 @@ def encode(
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
 ) -> None:
     """Export the encoding: DIMACS CNF (direct encoding), WCNF (minimize), or the CP-SAT model."""
+    from solvers.kinds import read_file
 
     def action() -> None:
-        instance = load_instance(instance_path)
+        _, instance = read_file(instance_path, "partition")
         data = export_encoding(instance, format)
         if out is not None:
             out.write_bytes(data if isinstance(data, bytes) else data.encode())
@@ -225,34 +159,22 @@ def encode(
     run_guarded(action)
 
 
+EXPORTS = {"dimacs": "cnf", "wcnf": "wcnf", "cpsat-text": "cpsat", "cpsat-proto": "cpsat"}
+
+
 def export_encoding(instance: PartitionInstance, format: str) -> str | bytes:
-    from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
-    from reductions.partition_to_cpsat import PartitionToCpSat
+    """The registered encoding of the instance into the format's target kind, as text or bytes."""
+    from reductions.registry import find_encoding
     from solvers.proofs import dimacs
 
+    if format not in EXPORTS:
+        raise InvalidOptions(f"unknown format {format!r}; use {', '.join(EXPORTS)}", "format")
+    target, _ = find_encoding("partition", {EXPORTS[format]}).encode(instance)
     if format == "dimacs":
-        return dimacs(PartitionToCnf().forward(instance).clauses)
+        return dimacs(target.clauses)
     if format == "wcnf":
-        return PartitionToMaxSat().forward(instance).to_dimacs() + "\n"
-    if format in ("cpsat-text", "cpsat-proto"):
-        model = PartitionToCpSat().forward(instance)
-        return str(model.proto) if format == "cpsat-text" else model.proto.SerializeToString()
-    raise InvalidOptions(f"unknown format {format!r}; use dimacs, wcnf, cpsat-text or cpsat-proto", "format")
-
-
-from latentsat import cli_service  # noqa: E402  (registered here so the service commands stay in their own module)
-
-app.command("serve")(cli_service.serve)
-app.command("submit")(cli_service.submit)
-
-from latentsat import cli_reductions  # noqa: E402  (after the helpers it imports)
-
-app.command("reduce")(cli_reductions.reduce)
-app.command("lift")(cli_reductions.lift)
-
-from latentsat import cli_bench  # noqa: E402  (registered after the core commands)
-
-app.command("bench")(cli_bench.bench)
+        return str(target.to_dimacs()) + "\n"
+    return str(target.proto) if format == "cpsat-text" else bytes(target.proto.SerializeToString())
 
 
 def main() -> None:

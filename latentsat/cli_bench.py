@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 console = Console(stderr=True)
 
@@ -50,29 +49,9 @@ def bench(
     if not names:
         console.print("no solver configuration can run here; nothing to do")
         return
+    from bench.runner import run_and_report
+
     run_and_report(suite, names, out, time_limit, memory_mb)
-
-
-def run_and_report(suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int) -> None:
-    from bench.report import summary_rows, write_reports
-    from bench.runner import RunLimits, iter_progress, jobs_for, load_records, run_jobs
-
-    jobs = jobs_for(suite, solvers, time_limit)
-    for name in sorted(set(solvers) - {job.solver for job in jobs}):
-        console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
-    for on_done in iter_progress(len(jobs), suite):
-        run_jobs(jobs, out, RunLimits(time_limit=time_limit, memory_mb=memory_mb), on_done)
-    keys = {job.key for job in jobs}
-    records = [r for r in load_records(out) if r["key"] in keys]
-    paths = write_reports(records, out)
-    table = Table(title=f"suite {suite}, limit {time_limit:g} s")
-    rows = summary_rows(records)
-    for column in rows[0] if rows else []:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
-    Console().print(table)
-    console.print("reports: " + ", ".join(str(p) for p in paths.values()))
 
 
 def _list(suites: dict, configs: list) -> None:

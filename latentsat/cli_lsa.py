@@ -1,16 +1,14 @@
-"""`latentsat lsa ...` commands (the exact Markov optimum X*), and `solve` for `lsa` instance files."""
+"""`latentsat lsa ...` commands: the exact Markov optimum X* (`solve` reads `lsa` files through the kinds registry)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from problems.answers import SolveOptions
+from latentsat.output import emit, run_guarded
 from problems.bilinear import fraction_text, to_fraction
-from problems.errors import InvalidInstance, InvalidOptions
+from problems.errors import InvalidOptions
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="LSA parameter recovery (SPEC §2).")
 
@@ -22,8 +20,6 @@ def xstar(
     p: Annotated[str, typer.Option("--p", help="initial-state probability, e.g. 0.5 or 1/2")] = "1/2",
 ) -> None:
     """Print the exact X* = H⁻¹ r (rational strings, m×d, rows (0,0), (0,1), ...), a float view and the min loss."""
-    from latentsat.cli import emit, run_guarded
-
     def action() -> None:
         emit(x_star_json(d, n, p))
 
@@ -55,26 +51,3 @@ def x_star_json(d: int, n: int, p: str) -> dict[str, Any]:
         "min_loss_float": float(result.min_loss),
         "rank_h": result.rank,
     }
-
-
-def is_lsa_file(path: Path) -> bool:
-    """True when `path` is a JSON instance whose `kind` is "lsa" (the solve command routes on it)."""
-    if path.suffix != ".json":
-        return False
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and data.get("kind") == "lsa"
-
-
-def solve_file(path: Path, options: SolveOptions) -> dict[str, Any]:
-    """Parse an `lsa` instance file and solve it; returns the JSON answer."""
-    from problems.lsa.instance import lsa_from_dict
-    from solvers.lsa_pipeline import solve_lsa
-
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InvalidInstance(f"not valid JSON: {exc}", "body") from exc
-    return solve_lsa(lsa_from_dict(data), options).model_dump(mode="json")

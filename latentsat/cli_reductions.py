@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from latentsat.output import emit, run_guarded
 from problems.errors import InvalidInstance, InvalidOptions, UnknownKind
 
 
@@ -55,7 +56,6 @@ def reduce(
     ] = None,
 ) -> None:
     """Reduce a source instance to a target instance (a partition instance for R1 and R1R2: `solve` takes it)."""
-    from latentsat.cli import run_guarded
     from reductions.wire import reduce_json
 
     def action() -> None:
@@ -112,7 +112,6 @@ def lift(
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
 ) -> None:
     """Map a target solution back to the source, and verify it there (exit 2 if it does not solve the target)."""
-    from latentsat.cli import emit, run_guarded
     from reductions.wire import lift_json
 
     def action() -> None:

@@ -11,12 +11,13 @@ from problems.errors import InstanceTooLarge, InvalidOptions
 from service.config import Settings
 from service.formats import parse_instance, sample_count
 from service.store import NewJob
-from solvers.base import get_backend
-from solvers.pipeline import get_kind
+from solvers.kinds import get_kind
+from solvers.strategies import check_options, default_backend
 
 
-def granted_options(options: SolveOptions, settings: Settings) -> SolveOptions:
-    """Fill the server's default time limit, refuse one above the maximum, and check the backend exists here."""
+def granted_options(options: SolveOptions, settings: Settings, kind: str = "partition") -> SolveOptions:
+    """Fill the server's default time limit, refuse one above the maximum, and check the backend (or strategy)
+    and its sub-solver exist here and serve this kind."""
     if "time_limit" not in options.model_fields_set:
         options = options.model_copy(update={"time_limit": min(settings.default_time_limit, settings.max_time_limit)})
     if options.time_limit > settings.max_time_limit:
@@ -24,7 +25,7 @@ def granted_options(options: SolveOptions, settings: Settings) -> SolveOptions:
             f"time limit {options.time_limit} s exceeds this server's maximum of {settings.max_time_limit} s",
             "options.time_limit",
         )
-    get_backend(options.backend, options.solver)  # raises naming options.backend / options.solver
+    check_options(kind, options)  # raises naming options.backend / options.solver; builds nothing
     return options
 
 
@@ -39,8 +40,10 @@ def prepare_job(
 ) -> NewJob:
     """Validate everything that can be checked before solving, so bad input is a 4xx now, not a failed job later."""
     get_kind(kind)
-    options = granted_options(options, settings)
+    options = granted_options(options, settings, kind)
     parsed = parse_instance(kind, fmt, blob)
+    if options.backend is None:  # the default is a per-instance choice: recorded with the job, as it will run
+        options = options.model_copy(update={"backend": default_backend(parsed)})
     n_samples = sample_count(parsed)
     if n_samples is not None and n_samples > settings.max_samples:
         raise InstanceTooLarge(

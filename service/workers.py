@@ -27,8 +27,8 @@ from typing import Any
 from problems.answers import SolveOptions
 from problems.errors import LatentsatError
 from service.store import JobRecord, JobState, Store
-from solvers.base import SOLVER_MODULES
 from solvers.child import _die_with_parent
+from solvers.registry import SOLVER_MODULES
 
 logger = logging.getLogger("latentsat.service")
 
@@ -37,8 +37,6 @@ logger = logging.getLogger("latentsat.service")
 # The backends and PySAT's solvers too: a solve imports them on first use, and each job process is a first use.
 PRELOAD = ["latentsat.cli", "service.workers", "service.formats", "solvers.pipeline", "problems.generate"]
 PRELOAD += SOLVER_MODULES
-# Error codes that mean the input was bad rather than that something broke.
-INPUT_CODES = frozenset({"invalid_instance", "invalid_options", "unknown_backend", "unknown_kind"})
 
 
 # ---------------------------------------------------------------- the job child
@@ -68,7 +66,7 @@ def job_main(
         except MemoryError:
             message = ("error", {"reason": "memory", "code": "memory", "message": "the job exceeded its memory cap"})
         except LatentsatError as exc:
-            reason = "invalid" if exc.code in INPUT_CODES else "error"
+            reason = "invalid" if exc.caller_fault else "error"
             message = ("error", {"reason": reason, "code": exc.code, "message": str(exc), "field": exc.field})
         except BaseException as exc:  # report every failure to the parent rather than die silently
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -80,13 +78,13 @@ def job_main(
 
 def _solve(kind: str, fmt: str, blob: bytes, options: dict[str, Any], log: Any) -> tuple[str, Any]:
     from service.formats import parse_instance
-    from solvers.pipeline import get_kind
+    from solvers.pipeline import solve
 
     _log(log, f"parsing a {fmt} {kind} instance ({len(blob)} bytes)")
     parsed = parse_instance(kind, fmt, blob)
     solve_options = SolveOptions.model_validate(options)
     _log(log, f"solving with backend={solve_options.backend} time_limit={solve_options.time_limit}s")
-    answer = get_kind(kind).solve(parsed, solve_options)
+    answer = solve(parsed, solve_options)
     data = answer.model_dump(mode="json")
     stats = data.get("stats", {})
     _log(log, f"answer: status={data.get('status')} stats={json.dumps(stats, default=str)}")

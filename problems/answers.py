@@ -33,7 +33,12 @@ class SolveOptions(BaseModel):
     """How to solve: backend, sub-solver, wall-time limit, and which certificates to produce."""
 
     model_config = ConfigDict(extra="forbid")
-    backend: str = Field(default="pysat", description="backend name, see `GET /v1/solvers`", examples=["pysat"])
+    backend: str | None = Field(
+        default=None,
+        description="a backend or named strategy (`GET /v1/solvers`), `backend/solver` for a sub-solver; none: the "
+        "default for the instance (pysat for partitions, each lsa mode's first backend)",
+        examples=["pysat"],
+    )
     solver: str | None = Field(default=None, description="sub-solver, e.g. cadical195 for pysat")
     time_limit: float = Field(default=60.0, gt=0, le=86_400, description="wall seconds, encoding included")
     unique: bool = Field(default=False, description="also prove the solution unique up to relabelling")

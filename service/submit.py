@@ -44,6 +44,7 @@ def prepare_job(
     parsed = parse_instance(kind, fmt, blob)
     if options.backend is None:  # the default is a per-instance choice: recorded with the job, as it will run
         options = options.model_copy(update={"backend": default_backend(parsed)})
+        check_options(kind, options)
     n_samples = sample_count(parsed)
     if n_samples is not None and n_samples > settings.max_samples:
         raise InstanceTooLarge(

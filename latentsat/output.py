@@ -88,7 +88,8 @@ def _print_partition(console: Console, answer: Answer) -> None:
 
 
 def _print_lsa(console: Console, answer: LsaAnswer) -> None:
-    table = Table(title=f"status: {answer.status.value} (mode {answer.mode})")
+    console.print(f"mode: {answer.mode}")
+    table = Table(title=f"status: {answer.status.value}")
     table.add_column("row")
     table.add_column("b")
     table.add_column("A (row)")

@@ -51,7 +51,7 @@ class SolveResult:
     wall_s: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
     added_clauses: list[list[int]] = field(default_factory=list)  # clauses a refine loop added to the target
-    last_assignment: list[int] = field(default_factory=list)  # a refine loop's last model, when not the first
+    last_assignment: list[int] = field(default_factory=list)  # a refine loop's last model, after a refine round
 
 
 Refine = Callable[[list[int]], list[list[int]]]

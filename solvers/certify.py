@@ -187,7 +187,7 @@ def settle_uniqueness(run: Run, classes: list[list[int]], solved_by: Any) -> Uni
     result = prove(run, cnf, [blocking], proof=run.options.proof)
     verdict = Uniqueness(stats={"unique_check": result.status.value})
     if result.status is Status.SATISFIABLE:
-        verdict.alternative = verified_rival(run.instance, encoder.backward(result.assignment))
+        verdict.alternative = verified_rival(run.instance, encoder.backward(result.assignment), classes)
     if result.status is not Status.UNSATISFIABLE:
         return verdict
     if not run.options.proof:

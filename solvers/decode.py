@@ -54,13 +54,20 @@ def decoded_answer(instance: PartitionInstance, decoder: Any, result: SolveResul
     if result.objective is not None and status is AnswerStatus.OPTIMAL and answer.violations != result.objective:
         raise VerificationFailed(f"solver claims {result.objective} violations, verifier counts {answer.violations}")
     if result.last_assignment:
-        answer.alternative = verified_rival(instance, decoder.backward(result.last_assignment))
+        assert answer.classes is not None
+        answer.alternative = verified_rival(instance, decoder.backward(result.last_assignment), answer.classes)
     return answer
 
 
-def verified_rival(instance: PartitionInstance, solution: PartitionSolution) -> list[list[int]]:
-    """A rival partition's canonical classes, after the independent verifier accepts it."""
-    return verified_answer(instance, solution, AnswerStatus.SOLVED).classes or []
+def verified_rival(
+    instance: PartitionInstance, solution: PartitionSolution, answer_classes: list[list[int]]
+) -> list[list[int]]:
+    """A rival partition's canonical classes, after the independent verifier accepts it and finds it another
+    partition than the answer's (`answer_classes`, canonical): a "rival" equal to the answer is our bug."""
+    rival = verified_answer(instance, solution, AnswerStatus.SOLVED).classes or []
+    if rival == answer_classes:
+        raise VerificationFailed("a rival solution is the answer's own partition")
+    return rival
 
 
 def result_stats(backend_option: str, solver: str, result: SolveResult, encode_s: float, target: Any) -> dict:

@@ -198,9 +198,10 @@ def _refine_loop(
                 first = model
                 report(("model", model))
             extra = refine(model) if refine is not None else []
-            if not extra:
+            if not extra:  # a last model differs from the first only after a refine round
+                last = model if added else []
                 return SolveResult(
-                    Status.SATISFIABLE, assignment=first, stats=stats, added_clauses=added, last_assignment=model
+                    Status.SATISFIABLE, assignment=first, stats=stats, added_clauses=added, last_assignment=last
                 )
             report(("added", extra))
             added.extend(extra)

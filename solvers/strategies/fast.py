@@ -118,7 +118,8 @@ def certify_guess(run: Run, guessed: PartitionSolution) -> Answer:
     guess = [np.asarray(c) for c in guessed.classes]
     rival = one_move_rival(run.instance, guess)
     if rival is not None:
-        alternative = verified_rival(run.instance, PartitionSolution(rival, _table_of(run.instance, rival)))
+        solution = PartitionSolution(rival, _table_of(run.instance, rival))  # type: ignore[arg-type]
+        alternative = verified_rival(run.instance, solution, answer.classes)
         return Uniqueness(alternative=alternative, stats={"unique_check": "one-move rival"}).applied_to(answer)
     result, fast_map = refute_rivals(run, answer.classes, guess)
     searched = {"solve_s": round(result.wall_s, 4), "backend_status": result.status.value}
@@ -128,7 +129,7 @@ def certify_guess(run: Run, guessed: PartitionSolution) -> Answer:
     else:
         verdict = refined_uniqueness(run, fast_map, answer.classes, result)
         if result.status is Status.SATISFIABLE:
-            verdict.alternative = verified_rival(run.instance, fast_map.backward(result.assignment))
+            verdict.alternative = verified_rival(run.instance, fast_map.backward(result.assignment), answer.classes)
     answer = answer.model_copy(update={"stats": {**answer.stats, **searched}})
     return verdict.applied_to(answer)
 

@@ -216,29 +216,24 @@ class PartitionToFastCnf(Composed):
     def __init__(self, deadline: float | None = None) -> None:
         super().__init__(PartitionToQuotient(), PartitionToImpliedCnf(deadline))  # the quotient is linear time
         self.quotient: PartitionToQuotient = self.first  # type: ignore[assignment]
-        self.cnf: PartitionToImpliedCnf = self.second  # type: ignore[assignment]
-
-    @property
-    def hard(self) -> CNF:
-        """The CNF of the last `forward`."""
-        return self.cnf.hard
+        self.implied: PartitionToImpliedCnf = self.second  # type: ignore[assignment]
 
     def blocking_for_assignment(self, assignment: Sequence[int]) -> list[int]:
         """The uniqueness blocking clause for a model, computed on the (small) quotient."""
-        solution = self.cnf.backward(assignment)
+        solution = self.implied.backward(assignment)
         masks = constrained_mask(self.middle)
-        return self.cnf.blocking_clause(PartitionSolution(canonical_classes(solution.classes, masks), {}))
+        return self.implied.blocking_clause(PartitionSolution(canonical_classes(solution.classes, masks), {}))
 
     def blocking_clause(self, canonical: PartitionSolution) -> list[int]:
         """The blocking clause of an instance-level canonical solution: read each block's class off a member."""
-        return self.cnf.blocking_clause(PartitionSolution(self._on_quotient(canonical.classes), {}))
+        return self.implied.blocking_clause(PartitionSolution(self._on_quotient(canonical.classes), {}))
 
     def phases(self, classes: Sequence[Sequence[int]]) -> list[int]:
         """Literals of the class variables that agree with instance-level `classes` (numbered as precedence
         numbers them, so they agree with the symmetry breaking): initial phases for a search near a guess."""
-        numbered = self.cnf.in_precedence_numbering(self._on_quotient(classes, canonical=False))
+        numbered = self.implied.in_precedence_numbering(self._on_quotient(classes, canonical=False))
         return [
-            self.cnf.x(i, t, k) if numbered[i][t] == k else -self.cnf.x(i, t, k)
+            self.implied.x(i, t, k) if numbered[i][t] == k else -self.implied.x(i, t, k)
             for i, mask in enumerate(constrained_mask(self.middle))
             for t in np.flatnonzero(mask).tolist()
             for k in range(self.middle.budgets[i])
@@ -246,7 +241,7 @@ class PartitionToFastCnf(Composed):
 
     def var_map(self) -> dict[str, Any]:
         """x and y of the quotient's CNF; `blocks` maps each token to its quotient token (absent when unmerged)."""
-        meaning: dict[str, Any] = self.cnf.var_map()
+        meaning: dict[str, Any] = self.implied.var_map()
         if self.quotient.merged:
             meaning["blocks"] = [blocks.tolist() for blocks in self.quotient.block_of]
         return meaning

@@ -118,11 +118,12 @@ def refute(run: Run, encoder: Any, cnf: CNF, extra: list[list[int]], claim: str)
     return checked_refutation(run, encoder, cnf, result.proof, extra, claim)
 
 
-def infeasibility_certificate(run: Run, encoder: Any, result: SolveResult) -> Certificate:
-    """Why the instance has no solution: the run's own proof if its CNF logged one, else a refutation of the direct
-    CNF (built in the time left), else (no proofs asked for) an unchecked claim."""
-    if result.proof is not None:  # only a CNF's solver logs one
-        return checked_refutation(run, encoder, encoder.hard, result.proof, [], INFEASIBLE_CLAIM)
+def infeasibility_certificate(run: Run, encoder: Any, target: Any, result: SolveResult) -> Certificate:
+    """Why the instance has no solution: the run's own proof of its `target` if it logged one (only a CNF's solver
+    does), else a refutation of the direct CNF (built in the time left), else (no proofs asked for) an unchecked
+    claim."""
+    if result.proof is not None:
+        return checked_refutation(run, encoder, target, result.proof, [], INFEASIBLE_CLAIM)
     if not run.options.proof:
         return Certificate(kind="none", checked=False, claim=INFEASIBLE_CLAIM)
     run.progress("encode")
@@ -175,12 +176,12 @@ class Uniqueness:
         return answer.model_copy(update=update)
 
 
-def settle_uniqueness(run: Run, classes: list[list[int]], solved_by: Any) -> Uniqueness:
+def settle_uniqueness(run: Run, classes: list[list[int]], solved_by: Any, target: Any) -> Uniqueness:
     """A second solve with the blocking clause of `classes` on the direct CNF: UNSAT (with a checked proof when
-    proofs are on) ⇒ unique; a model ⇒ a verified alternative. `solved_by` is the first solve's encoder: its CNF is
-    reused when it is the direct one, else the direct CNF is built in the time left."""
+    proofs are on) ⇒ unique; a model ⇒ a verified alternative. `solved_by` and `target` are the first solve's map
+    and target: reused when they are the direct CNF, else the direct CNF is built in the time left."""
     try:
-        encoder, cnf = _direct_cnf(run, solved_by)
+        encoder, cnf = _direct_cnf(run, solved_by, target)
     except TimeLimitReached as exc:
         return Uniqueness(stats={"unique_check": Status.UNKNOWN.value}, message=f"uniqueness not settled: {exc}")
     blocking = encoder.blocking_clause(PartitionSolution(classes, {}))
@@ -201,18 +202,20 @@ def settle_uniqueness(run: Run, classes: list[list[int]], solved_by: Any) -> Uni
     return verdict
 
 
-def _direct_cnf(run: Run, solved_by: Any) -> tuple[PartitionToCnf, CNF]:
+def _direct_cnf(run: Run, solved_by: Any, target: Any) -> tuple[PartitionToCnf, CNF]:
     """The exact instance's direct CNF: the one the first solve used (pysat), else one built in the time left."""
     if type(solved_by) is PartitionToCnf:
-        return solved_by, solved_by.hard
+        return solved_by, target
     run.progress("encode")
     encoder = PartitionToCnf(run.clock.deadline())
     return encoder, encoder.forward(run.instance)
 
 
-def refined_uniqueness(run: Run, encoder: Any, classes: list[list[int]], result: SolveResult) -> Uniqueness:
-    """An incremental run that added the blocking clause of `classes` itself: UNSAT with a checked proof (or no
-    proof asked for) ⇒ unique."""
+def refined_uniqueness(
+    run: Run, encoder: Any, cnf: CNF, classes: list[list[int]], result: SolveResult
+) -> Uniqueness:
+    """An incremental run on `cnf` that added the blocking clause of `classes` itself: UNSAT with a checked proof
+    (or no proof asked for) ⇒ unique."""
     verdict = Uniqueness(stats={"unique_check": result.status.value})
     if result.status is not Status.UNSATISFIABLE:
         return verdict
@@ -222,7 +225,7 @@ def refined_uniqueness(run: Run, encoder: Any, classes: list[list[int]], result:
     if result.proof is None:
         verdict.unique, verdict.certificate = True, Certificate(kind="none", checked=False, claim=NOT_UNIQUE_CLAIM)
         return verdict
-    certificate = checked_refutation(run, encoder, encoder.hard, result.proof, [blocking], NOT_UNIQUE_CLAIM)
+    certificate = checked_refutation(run, encoder, cnf, result.proof, [blocking], NOT_UNIQUE_CLAIM)
     if certificate.checked:  # a proof not checked in time leaves the answer `solved`
         verdict.unique, verdict.certificate = True, certificate
     return verdict

@@ -47,7 +47,7 @@ class DirectStrategy:
         progress("search")
         result = backend.solve(target, run.limits(proof=options.proof and backend.logs_proofs))
         stats = {**result_stats(self.label, backend.solver, result, encode_s, target), "strategy": self.name}
-        answer = interpret(run, encoder, result)
+        answer = interpret(run, encoder, target, result)
         return answer.model_copy(update={"stats": {**stats, **answer.stats}})
 
 
@@ -62,15 +62,17 @@ def encoding_for(instance: PartitionInstance, backend: Backend) -> ReductionEntr
     return find_encoding("partition", {target})
 
 
-def interpret(run: Run, encoder: Any, result: SolveResult) -> Answer:
-    """The answer a backend verdict supports: verified solutions, certified refutations, or `unknown`."""
+def interpret(run: Run, encoder: Any, target: Any, result: SolveResult) -> Answer:
+    """The answer a backend verdict on `target` (built by `encoder`) supports: verified solutions, certified
+    refutations, or `unknown`."""
     instance = run.instance
     if result.status is Status.UNKNOWN:
         if result.assignment:  # a best-so-far (CP-SAT "minimize", a heuristic): verified, violations counted
             return decoded_answer(instance, encoder, result, AnswerStatus.UNKNOWN)
         return Answer(status=AnswerStatus.UNKNOWN, message="the time limit ran out")
     if result.status is Status.UNSATISFIABLE:
-        return Answer(status=AnswerStatus.INFEASIBLE, certificate=infeasibility_certificate(run, encoder, result))
+        certificate = infeasibility_certificate(run, encoder, target, result)
+        return Answer(status=AnswerStatus.INFEASIBLE, certificate=certificate)
     if result.status is Status.OPTIMAL:
         answer = decoded_answer(instance, encoder, result, AnswerStatus.OPTIMAL)
         if not run.options.proof:
@@ -80,4 +82,4 @@ def interpret(run: Run, encoder: Any, result: SolveResult) -> Answer:
     if not run.options.unique:
         return answer
     assert answer.classes is not None
-    return settle_uniqueness(run, answer.classes, encoder).applied_to(answer)
+    return settle_uniqueness(run, answer.classes, encoder, target).applied_to(answer)

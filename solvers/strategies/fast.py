@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from pysat.formula import CNF
 
 from problems.answers import Answer, AnswerStatus, SolveOptions
 from problems.errors import TimeLimitReached
@@ -82,7 +83,7 @@ class FastStrategy:
         progress("search")
         result = backend.solve(IncrementalCnf(cnf, phases=phases, refine=refine), run.limits(proof=options.proof))
         stats = {**result_stats(self.name, backend.solver, result, encode_s, cnf), **warm, "strategy": self.name}
-        answer = _interpret(run, fast_map, result)
+        answer = _interpret(run, fast_map, cnf, result)
         return answer.model_copy(update={"stats": {**stats, **answer.stats}})
 
 
@@ -97,15 +98,15 @@ def warm_start(
     return WarmStart(classes, violated, time.perf_counter() - start)
 
 
-def _interpret(run: Run, fast_map: PartitionToFastCnf, result: SolveResult) -> Answer:
+def _interpret(run: Run, fast_map: PartitionToFastCnf, cnf: CNF, result: SolveResult) -> Answer:
     """A first model is the answer (verified); with uniqueness asked, the run's refine round settles it."""
     if not result.assignment:
-        return interpret(run, fast_map, result)
+        return interpret(run, fast_map, cnf, result)
     answer = decoded_answer(run.instance, fast_map, result, AnswerStatus.SOLVED)
     if not run.options.unique:
         return answer
     assert answer.classes is not None
-    return refined_uniqueness(run, fast_map, answer.classes, result).applied_to(answer)
+    return refined_uniqueness(run, fast_map, cnf, answer.classes, result).applied_to(answer)
 
 
 def certify_guess(run: Run, guessed: PartitionSolution) -> Answer:
@@ -121,13 +122,14 @@ def certify_guess(run: Run, guessed: PartitionSolution) -> Answer:
         solution = PartitionSolution(rival, _table_of(run.instance, rival))  # type: ignore[arg-type]
         alternative = verified_rival(run.instance, solution, answer.classes)
         return Uniqueness(alternative=alternative, stats={"unique_check": "one-move rival"}).applied_to(answer)
-    result, fast_map = refute_rivals(run, answer.classes, guess)
+    result, encoded = refute_rivals(run, answer.classes, guess)
     searched = {"solve_s": round(result.wall_s, 4), "backend_status": result.status.value}
     searched.update({k: v for k, v in result.stats.items() if k != "solver"})
-    if fast_map is None:  # cut short: nothing to decode or certify
+    if encoded is None:  # cut short: nothing to decode or certify
         verdict = Uniqueness(stats={"unique_check": result.status.value})
     else:
-        verdict = refined_uniqueness(run, fast_map, answer.classes, result)
+        cnf, fast_map = encoded
+        verdict = refined_uniqueness(run, fast_map, cnf, answer.classes, result)
         if result.status is Status.SATISFIABLE:
             verdict.alternative = verified_rival(run.instance, fast_map.backward(result.assignment), answer.classes)
     answer = answer.model_copy(update={"stats": {**answer.stats, **searched}})

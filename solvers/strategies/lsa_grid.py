@@ -65,7 +65,7 @@ class LsaGridStrategy:
         if result.status is Status.SATISFIABLE:
             return grid_solution(instance, reduction.backward(result.assignment), stats)
         if result.status is Status.UNSATISFIABLE:
-            proven = (reduction, result.proof) if result.proof is not None else None
+            proven = (reduction, target, result.proof) if result.proof is not None else None
             return grid_infeasible(run, proven, f"{self.backend} found no model", stats)
         return LsaAnswer(status=AnswerStatus.UNKNOWN, mode=instance.mode, stats=stats, message="the time limit ran out")
 
@@ -84,9 +84,11 @@ def grid_solution(instance: LsaInstance, solution: BilinearSolution, stats: dict
     )
 
 
-def grid_infeasible(run: Run, proven: tuple[Any, list[str]] | None, how: str, stats: dict[str, Any]) -> LsaAnswer:
+def grid_infeasible(
+    run: Run, proven: tuple[Any, Any, list[str]] | None, how: str, stats: dict[str, Any]
+) -> LsaAnswer:
     """`infeasible`, with the checked DRUP refutation of the CNF encoding: the one the backend logged (`proven`:
-    its map and proof lines), else one found now when proofs are on, else an unchecked claim saying how."""
+    the map, the CNF and the proof lines), else one found now when proofs are on, else an unchecked claim."""
     instance, options = run.instance, run.options
     if proven is None and options.proof:
         run.progress("encode")
@@ -97,14 +99,14 @@ def grid_infeasible(run: Run, proven: tuple[Any, list[str]] | None, how: str, st
         if result.status is Status.SATISFIABLE:
             raise VerificationFailed(f"{how} said infeasible but the CNF encoding has a model: a bug")
         if result.status is Status.UNSATISFIABLE and result.proof is not None:
-            proven = (cnf_map, result.proof)
+            proven = (cnf_map, cnf, result.proof)
     if proven is None:
         certificate = Certificate(kind="none", checked=False, claim=f"{CLAIM} ({how}; no proof)")
     else:
         run.progress("check")
-        reduction, proof = proven
+        reduction, cnf, proof = proven
         certificate = drup_certificate(
-            reduction.cnf.clauses, proof, Checker(options.checker), claim=CLAIM, encoder=reduction,
+            cnf.clauses, proof, Checker(options.checker), claim=CLAIM, encoder=reduction,
             instance_sha256=instance.sha256, embed_cnf=options.embed_cnf,
         )  # fmt: skip
     return LsaAnswer(status=AnswerStatus.INFEASIBLE, mode=instance.mode, certificate=certificate, stats=stats)

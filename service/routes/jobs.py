@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from problems.answers import SolveOptions
-from problems.errors import InvalidOptions
+from problems.errors import InvalidOptions, from_validation_error
 from service.deps import MetricsDep, OwnerDep, PoolDep, SettingsDep, StoreDep
 from service.errors import ERROR_RESPONSES, ErrorBody, IdempotencyConflict, NotAvailable, NotFound, NotReady, QueueFull
 from service.formats import parse_instance, to_json
@@ -91,9 +91,7 @@ def _form_options(text: str) -> SolveOptions:
     try:
         return SolveOptions.model_validate_json(text or "{}")
     except ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(part) for part in first["loc"])
-        raise InvalidOptions(first["msg"], "options" + (f".{path}" if path else "")) from exc
+        raise from_validation_error(exc, InvalidOptions, "options") from exc
 
 
 async def _submit(

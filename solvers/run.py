@@ -56,10 +56,10 @@ class Run:
     progress: Progress
     backend: Backend
 
-    def limits(self, proof: bool = False, in_process: bool | None = None) -> Limits:
-        """The options' solver knobs with the time left."""
+    def limits(self, proof: bool = False, in_process: bool | None = None, at_least: float = 0.0) -> Limits:
+        """The options' solver knobs with the time left (`at_least` seconds, for a backend that must report)."""
         return Limits(
-            seconds=self.clock.left(),
+            seconds=max(at_least, self.clock.left()),
             seed=self.options.seed,
             num_workers=self.options.num_workers,
             proof=proof,

@@ -8,18 +8,13 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from problems.answers import Certificate, SolveOptions
+from problems.answers import Certificate
 from problems.bilinear import fraction_text
 from problems.lsa.answer import LsaAnswer
 from problems.lsa.structure import Radical
-from solvers.base import Limits, SolveResult
-from solvers.run import Clock
+from solvers.base import SolveResult
 
-
-def lsa_limits(options: SolveOptions, clock: Clock, proof: bool = False) -> Limits:
-    """The time left (at least 10 ms: an LSA backend always gets to report) and the options' knobs."""
-    left = max(0.01, clock.left())
-    return Limits(seconds=left, seed=options.seed, num_workers=options.num_workers, proof=proof)
+REPORT_S = 0.01  # an LSA backend always gets this long to report, however little time is left
 
 
 def split_exact(values: Sequence[Any], d: int) -> tuple[list[Any], list[list[Any]]]:

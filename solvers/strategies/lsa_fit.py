@@ -22,8 +22,8 @@ from problems.lsa.markov import XStar, x_star_cached
 from problems.lsa.phi import phi
 from problems.lsa.structure import realise_over_reals
 from solvers.registry import get_backend
-from solvers.run import Clock, Progress
-from solvers.strategies.lsa_common import lsa_limits, lsa_stats, split_floats, with_values
+from solvers.run import Clock, Progress, Run
+from solvers.strategies.lsa_common import REPORT_S, lsa_stats, split_floats, with_values
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,9 @@ class LsaFitStrategy:
             )  # fmt: skip
             claim = "φ(b, A) = X* exactly, so the loss excess 0 is optimal"
             return with_values(answer, exact.b, exact.a, Certificate(kind="solution", checked=True, claim=claim))
-        backend = get_backend(self.backend, self.solver, self.targets)
+        run = Run(instance, options, clock, progress, get_backend(self.backend, self.solver, self.targets))
         progress("search")
-        result = backend.solve(fit_target(optimum, instance.d), lsa_limits(options, clock))
+        result = run.backend.solve(fit_target(optimum, instance.d), run.limits(at_least=REPORT_S))
         b_float, a_float = split_floats(result.assignment, instance.d)
         b = [Fraction(v) for v in b_float]
         a = [[Fraction(v) for v in row] for row in a_float]

@@ -23,7 +23,7 @@ from solvers.base import Status
 from solvers.certify import drup_certificate
 from solvers.registry import get_backend
 from solvers.run import Clock, Progress, Run
-from solvers.strategies.lsa_common import lsa_limits, lsa_stats, split_exact, with_values
+from solvers.strategies.lsa_common import REPORT_S, lsa_stats, split_exact, with_values
 
 CLAIM = "no b, A on the grid give φ(b, A) = X"
 
@@ -50,7 +50,8 @@ class LsaGridStrategy:
         run = Run(instance, options, clock, progress, backend)
         if "phi" in backend.solver_accepts(backend.solver):  # decided on φ itself, no encoding
             progress("search")
-            result = backend.solve(PhiTarget(instance.x, instance.d, tuple(instance.grid)), lsa_limits(options, clock))
+            target = PhiTarget(instance.x, instance.d, tuple(instance.grid))
+            result = backend.solve(target, run.limits(at_least=REPORT_S))
             stats = lsa_stats(result)
             if result.status is Status.SATISFIABLE:
                 b, a = split_exact(result.assignment, instance.d)
@@ -60,7 +61,7 @@ class LsaGridStrategy:
         problem = GridBilinear(instance.system, tuple(instance.grid))
         target, reduction = find_encoding("grid-bilinear", backend.solver_accepts(backend.solver)).encode(problem)
         progress("search")
-        result = backend.solve(target, lsa_limits(options, clock, proof=options.proof and backend.logs_proofs))
+        result = backend.solve(target, run.limits(proof=options.proof and backend.logs_proofs, at_least=REPORT_S))
         stats = lsa_stats(result)
         if result.status is Status.SATISFIABLE:
             return grid_solution(instance, reduction.backward(result.assignment), stats)
@@ -95,7 +96,7 @@ def grid_infeasible(
         problem = GridBilinear(instance.system, tuple(instance.grid))
         cnf, cnf_map = find_encoding("grid-bilinear", {"cnf"}).encode(problem)
         run.progress("proof")
-        result = run.proof_backend.solve(cnf, lsa_limits(options, run.clock, proof=True))
+        result = run.proof_backend.solve(cnf, run.limits(proof=True, at_least=REPORT_S))
         if result.status is Status.SATISFIABLE:
             raise VerificationFailed(f"{how} said infeasible but the CNF encoding has a model: a bug")
         if result.status is Status.UNSATISFIABLE and result.proof is not None:

@@ -24,8 +24,8 @@ from problems.lsa.structure import PhiTarget, phi_equals
 from reductions.registry import find_encoding
 from solvers.base import SolveResult, Status
 from solvers.registry import get_backend
-from solvers.run import Clock, Progress
-from solvers.strategies.lsa_common import lsa_limits, lsa_stats, residual, split_exact, split_floats, with_values
+from solvers.run import Clock, Progress, Run
+from solvers.strategies.lsa_common import REPORT_S, lsa_stats, residual, split_exact, split_floats, with_values
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ class LsaRealStrategy:
 
     def _run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
         backend = get_backend(self.backend, self.solver, self.targets)
+        run = Run(instance, options, clock, progress, backend)
         takes = backend.solver_accepts(backend.solver)
-        limits = lsa_limits(options, clock)
+        limits = run.limits(at_least=REPORT_S)
         if "phi" in takes:
             if instance.epsilon != 0:
                 raise InvalidOptions("the structure backend decides ε = 0 only", "options.backend")
@@ -64,7 +65,7 @@ class LsaRealStrategy:
         progress("encode")
         model, reduction = find_encoding("box-bilinear", takes).encode(problem)
         progress("search")
-        result = backend.solve(model, lsa_limits(options, clock))
+        result = backend.solve(model, run.limits(at_least=REPORT_S))
         stats = lsa_stats(result)
         if result.status in (Status.SATISFIABLE, Status.OPTIMAL):
             b, a = reduction.backward(result.assignment)

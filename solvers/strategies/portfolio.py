@@ -17,6 +17,7 @@ from problems.answers import Answer, AnswerStatus, SolveOptions
 from problems.errors import InvalidOptions, SolverFailed
 from problems.partition import PartitionInstance
 from solvers.child import Outcome, race
+from solvers.registry import split_name
 from solvers.run import Clock, Progress
 
 DEFAULT_MEMBERS = "fast,cpsat"
@@ -33,8 +34,7 @@ class Member:
 
     @classmethod
     def parse(cls, text: str) -> Member:
-        backend, _, solver = text.strip().partition("/")
-        return cls(backend, solver or None)
+        return cls(*split_name(text.strip()))
 
     @property
     def label(self) -> str:

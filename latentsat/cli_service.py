@@ -34,7 +34,7 @@ def submit(
     server: Annotated[str, typer.Option(help="service URL", envvar="LATENTSAT_SERVER")] = "http://127.0.0.1:8000",
     api_key: Annotated[str | None, typer.Option(help="bearer key", envvar="LATENTSAT_API_KEY")] = None,
     kind: Annotated[str | None, typer.Option(help="problem kind [default: the file's `kind`, else partition]")] = None,
-    backend: Annotated[str, typer.Option(help="pysat or cpsat")] = "pysat",
+    backend: Annotated[str | None, typer.Option(help="as for `solve` [default: chosen per instance]")] = None,
     solver: Annotated[str | None, typer.Option(help="sub-solver, e.g. cadical195")] = None,
     time_limit: Annotated[float | None, typer.Option(help="wall seconds [default: the server's]")] = None,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
@@ -47,7 +47,9 @@ def submit(
 
     from service.client import ApiError, Client, JobNotDone
 
-    options: dict[str, Any] = {"backend": backend, "unique": unique, "proof": proof}
+    options: dict[str, Any] = {"unique": unique, "proof": proof}
+    if backend is not None:
+        options["backend"] = backend
     if solver is not None:
         options["solver"] = solver
     if time_limit is not None:

@@ -86,27 +86,23 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
         raise InvalidOptions("uniqueness is defined for exact recovery only (max_violations = 0)", "options.unique")
     if name == PortfolioStrategy.name:
         return PortfolioStrategy.of(solver or DEFAULT_MEMBERS, options.unique)
-    if name == FastStrategy.name and not exact:  # its merges and implied clauses need exactness: the direct CNF
-        return _exact_or_direct(instance, options, "pysat", solver, label=name)
-    if name == FastStrategy.name:
+    if name == FastStrategy.name and exact:
         _, solver = check_backend(FastStrategy.backends[0], solver, FastStrategy.targets)
-        witness = distinct_label_witness(instance)
-        return PigeonholeStrategy(witness) if witness is not None else FastStrategy(solver)
-    return _exact_or_direct(instance, options, name, solver, label=name)
-
-
-def _exact_or_direct(instance: PartitionInstance, options: SolveOptions, name: str, solver: str | None,
-                     label: str) -> Strategy:  # fmt: skip
-    """The direct strategy on backend `name`, or the pigeonhole short-cut when a complete backend would only
-    rediscover a counting argument; a heuristic (incomplete) backend cannot be asked for uniqueness."""
-    backend, solver = check_backend(name, solver, encoding_targets("partition"))
-    if instance.max_violations == 0 and backend.complete:
-        witness = distinct_label_witness(instance)
-        if witness is not None:
-            return PigeonholeStrategy(witness)
+        return _pigeonhole(instance) or FastStrategy(solver)
+    # the direct strategy; `fast` on a noisy instance too (its merges and implied clauses need exactness)
+    backend_name = "pysat" if name == FastStrategy.name else name
+    backend, solver = check_backend(backend_name, solver, encoding_targets("partition"))
+    if exact and backend.complete and (pigeonhole := _pigeonhole(instance)):
+        return pigeonhole  # a complete backend would only rediscover a counting argument, slowly
     if options.unique and not backend.complete:
-        raise InvalidOptions(f"{label!r} is a heuristic: it cannot prove uniqueness", "options.unique")
-    return DirectStrategy(name, solver, label)
+        raise InvalidOptions(f"{name!r} is a heuristic: it cannot prove uniqueness", "options.unique")
+    return DirectStrategy(backend_name, solver, label=name)
+
+
+def _pigeonhole(instance: PartitionInstance) -> PigeonholeStrategy | None:
+    """The pigeonhole short-cut, when the samples show more distinct labels than the table has cells."""
+    witness = distinct_label_witness(instance)
+    return PigeonholeStrategy(witness) if witness is not None else None
 
 
 def check_options(kind: str, options: SolveOptions) -> None:

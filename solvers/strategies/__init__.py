@@ -35,8 +35,9 @@ from solvers.strategies.portfolio import DEFAULT_MEMBERS, PortfolioStrategy
 
 
 class Strategy(Protocol):
-    """One way to solve: `name`; when it applies (`kind` of instance; `instances`: "exact", "noisy" or "any";
-    `backends`: the backends it can run on, first the default); and `run`, which returns a verified answer.
+    """One way to solve: `name`; when it applies (`kind` of instance; `instances`: "exact", "noisy" or "any", or
+    an `lsa` mode; `backends`: the backends it runs on, first the default, empty for "any that fits" or none); and
+    `run`, which returns a verified answer.
 
     `run(instance, options, clock, progress)` spends what `clock` has left, calls `progress(stage)` as it enters
     the stages of `solvers.run.STAGES`, and returns an answer every claim of which was verified or checked.

@@ -28,7 +28,7 @@ class DirectStrategy:
     name: ClassVar[str] = "direct"
     kind: ClassVar[str] = "partition"
     instances: ClassVar[str] = "any"
-    backends: ClassVar[tuple[str, ...]] = ("pysat", "cpsat", "gradient")
+    backends: ClassVar[tuple[str, ...]] = ()  # any registered backend that takes a partition encoding's target
 
     backend: str
     solver: str

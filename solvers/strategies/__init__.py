@@ -55,6 +55,9 @@ class Strategy(Protocol):
 NAMED_STRATEGIES = {FastStrategy.name: FastStrategy, PortfolioStrategy.name: PortfolioStrategy}
 LSA_STRATEGIES = {"exact-grid": LsaGridStrategy, "real": LsaRealStrategy, "best-fit": LsaFitStrategy}
 GENERIC_DEFAULT = "pysat"  # the partition default; asked of an `lsa` mode that does not take it, the mode's default
+# What the partition encodings produce; computed on import, so the encoders' imports (OR-Tools among them) are paid
+# once per process, before any solve's clock starts.
+PARTITION_TARGETS = encoding_targets("partition")
 
 
 def default_backend(instance: Any) -> str:
@@ -92,7 +95,7 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
         return _pigeonhole(instance) or FastStrategy(solver)
     # the direct strategy; `fast` on a noisy instance too (its merges and implied clauses need exactness)
     backend_name = "pysat" if name == FastStrategy.name else name
-    backend, solver = check_backend(backend_name, solver, encoding_targets("partition"))
+    backend, solver = check_backend(backend_name, solver, PARTITION_TARGETS)
     if exact and backend.complete and (pigeonhole := _pigeonhole(instance)):
         return pigeonhole  # a complete backend would only rediscover a counting argument, slowly
     if options.unique and not backend.complete:
@@ -130,7 +133,7 @@ def can_prove_infeasibility(backend: str, solver: str | None = None) -> bool:
     if name == FastStrategy.name:
         check_backend(FastStrategy.backends[0], solver, FastStrategy.targets)
         return True
-    backend_class, _ = check_backend(name, solver, encoding_targets("partition"))
+    backend_class, _ = check_backend(name, solver, PARTITION_TARGETS)
     return bool(backend_class.complete)
 
 

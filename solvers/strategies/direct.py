@@ -34,8 +34,13 @@ class DirectStrategy:
     solver: str
     label: str
 
+    @property
+    def targets(self) -> frozenset[str]:
+        """What the registered partition encodings produce: a backend must take one of these."""
+        return encoding_targets("partition")
+
     def run(self, instance: PartitionInstance, options: SolveOptions, clock: Clock, progress: Progress) -> Answer:
-        backend = get_backend(self.backend, self.solver, encoding_targets("partition"))
+        backend = get_backend(self.backend, self.solver, self.targets)
         run = Run(instance, options, clock, progress, backend)
         encoding = encoding_for(instance, backend)
         progress("encode")

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,43 +161,14 @@ def _wait(process: subprocess.Popen[bytes], kill_after: float) -> tuple[int, res
     return process.returncode, usage, killed
 
 
-def iter_progress(total: int, description: str) -> Iterator[Callable[[Job, dict[str, Any] | None], None]]:
-    """A rich progress bar; yields the `on_done` callback that advances it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def run_suite(
+    jobs: list[Job], out: Path, limits: RunLimits, on_done: Callable[[Job, dict[str, Any] | None], None] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Path]]:
+    """Run the jobs not yet recorded in `out`, then write the reports of all of them: (their records, the report
+    paths). `latentsat bench` and the table scripts call this; showing progress is the caller's business."""
+    from bench.report import write_reports
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=False) as progress:
-        task = progress.add_task(description, total=total)
-
-        def on_done(job: Job, record: dict[str, Any] | None) -> None:
-            note = "skipped (recorded)" if record is None else record.get("status", "?")
-            progress.update(task, advance=1, description=f"{description} {spec_id(job.instance)} {job.solver}: {note}")
-
-        yield on_done
-
-
-def run_and_report(suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int) -> None:
-    """Run every (instance, solver) job of `suite` not yet recorded in `out`, then write the reports and print the
-    summary table (progress and notes on stderr). `latentsat bench` and the table scripts call this."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from bench.report import summary_rows, write_reports
-
-    console = Console(stderr=True)
-    jobs = jobs_for(suite, solvers, time_limit)
-    for name in sorted(set(solvers) - {job.solver for job in jobs}):
-        console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
-    for on_done in iter_progress(len(jobs), suite):
-        run_jobs(jobs, out, RunLimits(time_limit=time_limit, memory_mb=memory_mb), on_done)
+    run_jobs(jobs, out, limits, on_done or (lambda job, record: None))
     keys = {job.key for job in jobs}
     records = [r for r in load_records(out) if r["key"] in keys]
-    paths = write_reports(records, out)
-    table = Table(title=f"suite {suite}, limit {time_limit:g} s")
-    rows = summary_rows(records)
-    for column in rows[0] if rows else []:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
-    Console().print(table)
-    console.print("reports: " + ", ".join(str(p) for p in paths.values()))
+    return records, write_reports(records, out)

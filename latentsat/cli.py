@@ -1,7 +1,7 @@
 """The `latentsat` command line: generate, solve, check and encode instances (JSON on stdout).
 
 Exit codes: 0 an answer was produced (any status), 2 invalid input (the message names the field), 1 otherwise.
-Every command routes a file through the kinds registry (`solvers/kinds.py`), which reads it once.
+Every command reads a file through the kinds registry (`solvers/kinds.py`), once.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from typing import Annotated
 
 import typer
 
-from latentsat import cli_bench, cli_lsa, cli_reductions, cli_service
-from latentsat.output import emit, print_answer, progress_line, run_guarded, solve_options
+from latentsat import cli_bench, cli_lsa, cli_reductions, cli_service, cli_view
+from latentsat.output import emit, run_guarded, solve_options
+from latentsat.progress import QuietOption, progress
+from latentsat.view.pretty import print_answer
 from problems.errors import InvalidCertificate, InvalidOptions
 from problems.partition import PartitionInstance, dump_npz
 
@@ -25,6 +27,8 @@ app.command("submit")(cli_service.submit)
 app.command("reduce")(cli_reductions.reduce)
 app.command("lift")(cli_reductions.lift)
 app.command("bench")(cli_bench.bench)
+app.command("plot")(cli_view.plot)
+app.command("compare")(cli_view.compare)
 
 
 @app.command()
@@ -33,11 +37,16 @@ def generate(
     size: Annotated[int, typer.Option(help="N, tokens per group")] = 100,
     classes: Annotated[int, typer.Option(help="K, classes per group")] = 3,
     labels: Annotated[str, typer.Option(help="alphabet size V, or 'generic'")] = "2",
-    samples: Annotated[int | None, typer.Option(help="n, the number of samples")] = None,
-    factor: Annotated[float | None, typer.Option(help="c, for n = ceil(c N ln N)")] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="n, the number of samples; give this or --factor", show_default="none")
+    ] = None,
+    factor: Annotated[float | None, typer.Option(help="c, for n = ceil(c N ln N)", show_default="none")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    out: Annotated[Path | None, typer.Option(help="write here (.json or .npz) instead of stdout")] = None,
-    truth: Annotated[Path | None, typer.Option(help="also write the planted truth (JSON) here")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here (.json or .npz)", show_default="stdout")] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="also write the planted truth (JSON) here", show_default="none")
+    ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Draw a planted partition instance (SPEC §1) and its hidden truth."""
     from problems.generate import planted_partition
@@ -46,15 +55,18 @@ def generate(
         alphabet: int | str = labels if labels == "generic" else int(labels)
         if samples is None and factor is None:
             raise InvalidOptions("give --samples or --factor", "samples")
-        instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed)  # type: ignore[arg-type]
-        if truth is not None:
-            table = [{"cell": list(cell), "label": label} for cell, label in planted.table.items()]
-            truth.write_text(json.dumps({"classes": planted.classes, "table": table}))
-        if out is not None and out.suffix == ".npz":
-            out.write_bytes(dump_npz(instance))
-        elif out is not None:
-            out.write_text(json.dumps(instance.to_json_dict()))
-        else:
+        with progress(f"generating N = {size}, I = {groups}", quiet=quiet) as report:
+            report.stage("draw")
+            instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed)  # type: ignore[arg-type]
+            report.stage("write")
+            if truth is not None:
+                table = [{"cell": list(cell), "label": label} for cell, label in planted.table.items()]
+                truth.write_text(json.dumps({"classes": planted.classes, "table": table}))
+            if out is not None and out.suffix == ".npz":
+                out.write_bytes(dump_npz(instance))
+            elif out is not None:
+                out.write_text(json.dumps(instance.to_json_dict()))
+        if out is None:
             emit(instance.to_json_dict())
 
     run_guarded(action)
@@ -67,10 +79,13 @@ def solve(
         str | None,
         typer.Option(
             help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro, gradient (lsa); "
-            "a sub-solver as backend/solver [default: pysat; each lsa mode's first]"
+            "a sub-solver as backend/solver",
+            show_default="chosen per instance: pysat; each lsa mode's first",
         ),
     ] = None,
-    solver: Annotated[str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4")] = None,
+    solver: Annotated[
+        str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4", show_default="the backend's own")
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds, encoding included")] = 60.0,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
     proof: Annotated[bool, typer.Option(help="log and check DRUP proofs")] = True,
@@ -78,11 +93,16 @@ def solve(
     workers: Annotated[int, typer.Option(help="CP-SAT workers")] = 2,
     seed: Annotated[int, typer.Option(help="solver seed")] = 0,
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
-    bundle: Annotated[Path | None, typer.Option(help="write {kind, instance, answer} for `latentsat check`")] = None,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(help="write {kind, instance, answer} here for `latentsat check`", show_default="none"),
+    ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Solve an instance of any kind and print the verified answer as JSON (SPEC §3)."""
     from solvers.kinds import read_file
     from solvers.pipeline import solve as solve_instance
+    from solvers.strategies import default_backend
 
     def action() -> None:
         options = solve_options(
@@ -90,16 +110,16 @@ def solve(
             num_workers=workers, seed=seed,
         )  # fmt: skip
         kind, instance = read_file(instance_path)
-        size = f", {instance.n_samples} samples" if isinstance(instance, PartitionInstance) else ""
-        with progress_line(f"solving {instance_path.name} ({kind.name}{size}) with {backend or 'the default'}") as on:
-            answer = solve_instance(instance, options, on)
-        if bundle is not None:
-            data = {"kind": kind.name, "instance": instance.to_json_dict(), "answer": answer.model_dump(mode="json")}
-            bundle.write_text(json.dumps(data))
+        named = backend or default_backend(instance)
+        with progress(f"solving {instance_path.name} with {named}", quiet=quiet) as report:
+            answer = solve_instance(instance, options, progress=report.stage).model_dump(mode="json")
+            if bundle is not None:
+                data = {"kind": kind.name, "instance": instance.to_json_dict(), "answer": answer}
+                bundle.write_text(json.dumps(data))
         if pretty:
             print_answer(answer)
         else:
-            emit(answer.model_dump(mode="json"))
+            emit(answer)
 
     run_guarded(action)
 
@@ -110,9 +130,10 @@ def check(
         Path, typer.Argument(metavar="CERT", help="a bundle from `solve --bundle`, or an answer")
     ],
     instance_path: Annotated[
-        Path | None, typer.Option("--instance", help="the instance, if CERT is a bare answer")
+        Path | None, typer.Option("--instance", help="the instance, if CERT is a bare answer", show_default="none")
     ] = None,
     checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
+    quiet: QuietOption = False,
 ) -> None:
     """Re-check an answer from scratch: re-encode, re-verify the solution, re-check the proof. Exit 1 if rejected."""
     from problems.answers import Checker
@@ -129,7 +150,10 @@ def check(
             raise InvalidCertificate("a bare answer needs --instance", "instance")
         if kind.check is None:
             raise InvalidCertificate(f"answers of kind {kind.name!r} have no checker", "kind")
-        report = kind.check(instance, kind.answer_type.model_validate(answer_data), Checker(checker))
+        answer = kind.answer_type.model_validate(answer_data)
+        with progress(f"checking {certificate_path.name}", quiet=quiet) as shown:
+            shown.stage("check")
+            report = kind.check(instance, answer, Checker(checker))
         emit({"ok": report.ok, "reason": report.reason, "checker": report.checker, "check_s": report.check_s})
         return bool(report.ok)
 
@@ -141,7 +165,7 @@ def check(
 def encode(
     instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE")],
     format: Annotated[str, typer.Option("--format", help="dimacs, wcnf, cpsat-text or cpsat-proto")] = "dimacs",
-    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
 ) -> None:
     """Export the encoding: DIMACS CNF (direct encoding), WCNF (minimize), or the CP-SAT model."""
     from solvers.kinds import read_file

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
+
+from latentsat.progress import QuietOption, Reporter, progress
+
+if TYPE_CHECKING:
+    from bench.runner import Job
 
 console = Console(stderr=True)
 
@@ -19,7 +26,10 @@ def bench(
     ),
     time_limit: Annotated[float, typer.Option(help="wall seconds per run")] = 60.0,
     memory_mb: Annotated[int, typer.Option(help="address-space limit per run (RLIMIT_AS), MiB")] = 8192,
-    list_all: Annotated[bool, typer.Option("--list", help="list suites and solver configurations, then exit")] = False,
+    list_all: Annotated[
+        bool, typer.Option("--list", help="list suites and solver configurations, then exit", show_default="off")
+    ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run every (instance, solver) of a suite in a fresh process under limits; report PAR-2 and plots."""
     from bench.configs import SOLVER_CONFIGS, solver_config
@@ -49,9 +59,53 @@ def bench(
     if not names:
         console.print("no solver configuration can run here; nothing to do")
         return
-    from bench.runner import run_and_report
+    run_and_report(suite, names, out, time_limit, memory_mb, quiet)
 
-    run_and_report(suite, names, out, time_limit, memory_mb)
+
+def run_and_report(
+    suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int, quiet: bool = False
+) -> None:
+    """The suite's jobs with progress on stderr, then the summary table; running them and writing the reports is
+    the bench library's (`bench.runner.run_suite`)."""
+    from bench.report import summary_rows
+    from bench.runner import RunLimits, jobs_for, run_suite
+
+    jobs = jobs_for(suite, solvers, time_limit)
+    for name in sorted(set(solvers) - {job.solver for job in jobs}):
+        console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
+    with progress(f"suite {suite}", quiet=quiet, total=len(jobs), transient=False) as report:
+        limits = RunLimits(time_limit=time_limit, memory_mb=memory_mb)
+        records, paths = run_suite(jobs, out, limits, _reporting(jobs, report))
+    table = Table(title=f"suite {suite}, limit {time_limit:g} s")
+    rows = summary_rows(records)
+    for column in rows[0] if rows else []:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    Console().print(table)
+    console.print("reports: " + ", ".join(str(p) for p in paths.values()))
+
+
+def _reporting(jobs: list[Job], report: Reporter) -> Callable[[Job, dict[str, Any] | None], None]:
+    """The `on_done` of `run_jobs`: one line per finished run, and the run that starts next as the stage."""
+    from bench.suites import spec_id
+
+    position = iter(range(1, len(jobs) + 1))
+    if jobs:
+        report.stage(f"{spec_id(jobs[0].instance)} {jobs[0].solver}")
+
+    def on_done(job: Job, record: dict[str, Any] | None) -> None:
+        following = next(position)
+        name = f"{spec_id(job.instance)} {job.solver}"
+        if record is None:
+            report.log(f"{name}: recorded before, skipped")
+        else:
+            report.log(f"{name}: {record.get('status', '?')} in {record.get('wall_s', 0):.2f} s")
+        report.advance()
+        if following < len(jobs):
+            report.stage(f"{spec_id(jobs[following].instance)} {jobs[following].solver}")
+
+    return on_done
 
 
 def _list(suites: dict, configs: list) -> None:

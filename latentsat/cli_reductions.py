@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from latentsat.output import emit, run_guarded
+from latentsat.progress import QuietOption, progress
 from problems.errors import InvalidInstance, InvalidOptions, UnknownKind
 
 
@@ -47,29 +48,39 @@ def load_source(name: str, path: Path, k: int | None) -> dict[str, Any]:
 def reduce(
     name: Annotated[str, typer.Argument(metavar="REDUCTION", help="R1, R2, R1R2 or R3")],
     source_path: Annotated[Path, typer.Argument(metavar="SOURCE", help=".col graph, .cnf formula, or .json")],
-    k: Annotated[int | None, typer.Option("--k", help="colours K for a .col graph (default 3)")] = None,
-    out: Annotated[Path | None, typer.Option(help="write the target here instead of stdout")] = None,
-    map_path: Annotated[Path | None, typer.Option("--map", help="write what `lift` needs here")] = None,
+    k: Annotated[
+        int | None, typer.Option("--k", help="colours K for a .col graph", show_default="3 for .col, else none")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="write the target here", show_default="stdout")] = None,
+    map_path: Annotated[
+        Path | None, typer.Option("--map", help="write what `lift` needs here", show_default="none")
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="json, or col (DIMACS graph, for R2)")] = "json",
     witness: Annotated[
-        Path | None, typer.Option(help="R3, dim ≤ 2: decide exactly and write a target solution here")
+        Path | None,
+        typer.Option(help="R3, dim ≤ 2: decide exactly and write a target solution here", show_default="none"),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Reduce a source instance to a target instance (a partition instance for R1 and R1R2: `solve` takes it)."""
     from reductions.wire import reduce_json
 
     def action() -> None:
-        source = load_source(name, source_path, k)
-        reduced = reduce_json(name, source)
-        text = _target_text(reduced, format)
-        if out is not None:
-            out.write_text(text)
-        else:
+        with progress(f"reducing {source_path.name} by {name}", quiet=quiet) as report:
+            source = load_source(name, source_path, k)
+            report.stage("reduce")
+            reduced = reduce_json(name, source)
+            text = _target_text(reduced, format)
+            report.stage("write")
+            if out is not None:
+                out.write_text(text)
+            if map_path is not None:
+                map_path.write_text(json.dumps(reduced["map"]))
+            if witness is not None:
+                report.stage("witness")
+                witness.write_text(json.dumps(_r3_witness(reduced["reduction"], source)))
+        if out is None:
             typer.echo(text, nl=False)
-        if map_path is not None:
-            map_path.write_text(json.dumps(reduced["map"]))
-        if witness is not None:
-            witness.write_text(json.dumps(_r3_witness(reduced["reduction"], source)))
 
     run_guarded(action)
 
@@ -109,7 +120,7 @@ def lift(
     solution_path: Annotated[
         Path, typer.Argument(metavar="SOLUTION", help="an answer (`solve`), a colouring, or b and A (R3)")
     ],
-    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
 ) -> None:
     """Map a target solution back to the source, and verify it there (exit 2 if it does not solve the target)."""
     from reductions.wire import lift_json

@@ -32,11 +32,19 @@ def serve(
 def submit(
     instance_path: Annotated[Path, typer.Argument(metavar="FILE", help="instance file (.json, any kind; or .npz)")],
     server: Annotated[str, typer.Option(help="service URL", envvar="LATENTSAT_SERVER")] = "http://127.0.0.1:8000",
-    api_key: Annotated[str | None, typer.Option(help="bearer key", envvar="LATENTSAT_API_KEY")] = None,
-    kind: Annotated[str | None, typer.Option(help="problem kind [default: the file's `kind`, else partition]")] = None,
-    backend: Annotated[str | None, typer.Option(help="as for `solve` [default: chosen per instance]")] = None,
-    solver: Annotated[str | None, typer.Option(help="sub-solver, e.g. cadical195")] = None,
-    time_limit: Annotated[float | None, typer.Option(help="wall seconds [default: the server's]")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="bearer key", envvar="LATENTSAT_API_KEY", show_default="none (open server)")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="problem kind", show_default="the file's `kind`, else partition")
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="as for `solve`", show_default="chosen per instance")
+    ] = None,
+    solver: Annotated[
+        str | None, typer.Option(help="sub-solver, e.g. cadical195", show_default="the backend's own")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option(help="wall seconds", show_default="the server's")] = None,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
     proof: Annotated[bool, typer.Option(help="log and check DRUP proofs")] = True,
     wait: Annotated[bool, typer.Option(help="wait and print the answer; --no-wait prints the queued job")] = True,

@@ -37,6 +37,11 @@ class InvalidInstance(LatentsatError):
     caller_fault = True
 
 
+class UnsolvableKind(InvalidInstance):
+    """The instance is of a kind that is read (a reduction's source or target) but not solved; the message names
+    the way to use it instead, and `field` is `kind`."""
+
+
 class InvalidOptions(LatentsatError):
     """The solve options are malformed or contradict the instance."""
 

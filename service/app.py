@@ -13,7 +13,7 @@ from service.config import Settings
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
 from service.metrics import Metrics
-from service.routes import health, jobs, kinds, reductions, solvers
+from service.routes import health, jobs, kinds, plots, reductions, solvers, ui
 from service.store import Store
 from service.workers import WorkerPool
 
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.keys = frozenset(settings.keys())
     install_error_handlers(app, settings.retry_after_s)
-    for module in (jobs, solvers, kinds, reductions, health):
+    for module in (jobs, plots, solvers, kinds, reductions, health, ui):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

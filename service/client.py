@@ -2,13 +2,22 @@
 
 >>> with Client("http://127.0.0.1:8000") as client:          # doctest: +SKIP
 ...     answer = client.solve(json.load(open("examples/planted_small.json")), options={"time_limit": 30})
+
+Retries (`RetryPolicy`): a 429 (queue full) is retried after the server's `Retry-After`, and a dropped or refused
+connection after an exponential backoff with jitter, but only for calls that are safe to repeat: GET, DELETE
+(cancel), and a POST that carries an `Idempotency-Key` (`solve` always sends one). Any other POST fails at once,
+since it may have created a job already.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -17,6 +26,54 @@ TERMINAL = frozenset({"done", "failed", "cancelled"})
 FIRST_POLL_S, MAX_POLL_S, BACKOFF = 0.05, 2.0, 1.5
 # One request may hold the connection open this long on `?wait=`; longer waits poll.
 SERVER_WAIT_S = 30.0
+
+
+# Failures worth a retry of a repeatable call: the connection was refused, dropped or timed out.
+RETRY_ERRORS = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry repeatable calls: `attempts` in all (1 = never retry), backoff doubling
+    from `first_backoff_s` up to `max_backoff_s` (times a random factor in [0.5, 1]), `Retry-After` honoured up
+    to `max_retry_after_s`."""
+
+    attempts: int = 6
+    first_backoff_s: float = 0.25
+    max_backoff_s: float = 8.0
+    max_retry_after_s: float = 60.0
+
+    def delay(self, attempt: int, response: httpx.Response | None) -> float | None:
+        """Seconds to sleep before attempt `attempt + 1` (0-based), or None to give up; `response` None means a
+        connection error, else only a 429 is retried."""
+        if attempt + 1 >= self.attempts or (response is not None and response.status_code != 429):
+            return None
+        hinted = retry_after_seconds(response) if response is not None else None
+        if hinted is not None:
+            return min(hinted, self.max_retry_after_s)
+        return min(self.max_backoff_s, self.first_backoff_s * 2**attempt) * random.uniform(0.5, 1.0)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The `Retry-After` header in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); None if absent."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _repeatable(method: str, headers: dict[str, str] | None) -> bool:
+    return method in ("GET", "HEAD", "DELETE") or (method == "POST" and bool((headers or {}).get("Idempotency-Key")))
 
 
 class ApiError(Exception):
@@ -42,8 +99,11 @@ def _checked(response: httpx.Response) -> Any:
         except (ValueError, KeyError, TypeError):
             error = {"code": "http_error", "message": response.text[:500]}
         raise ApiError(response.status_code, error.get("code", "?"), error.get("message", ""), error.get("field"))
-    if response.headers.get("content-type", "").startswith("application/json"):
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
         return response.json()
+    if content_type.startswith(("image/", "application/octet-stream")):
+        return response.content
     return response.text
 
 
@@ -52,6 +112,7 @@ def _job_body(instance: dict[str, Any], kind: str | None, options: dict[str, Any
 
 
 def _submit_args(wait: float | None, idempotency_key: str | None) -> dict[str, Any]:
+    """Query and headers of a submission; `Idempotency-Key` also makes the POST safe to retry."""
     return {
         "params": {"wait": wait} if wait else {},
         "headers": {"Idempotency-Key": idempotency_key} if idempotency_key else {},
@@ -83,10 +144,18 @@ def _headers(api_key: str | None) -> dict[str, str]:
 
 
 class Client:
-    """Blocking client; use as a context manager or call `close()`."""
+    """Blocking client; use as a context manager or call `close()`. `retry` sets the retries (`NO_RETRY`: none)."""
 
-    def __init__(self, base_url: str, api_key: str | None = None, timeout: float = 60.0, **httpx_args: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        **httpx_args: Any,
+    ) -> None:
         self.http = httpx.Client(base_url=base_url, headers=_headers(api_key), timeout=timeout, **httpx_args)
+        self.retry = retry or RetryPolicy()
 
     def __enter__(self) -> Client:
         return self
@@ -97,6 +166,24 @@ class Client:
     def close(self) -> None:
         self.http.close()
 
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        """One call, retried per `self.retry` when it is repeatable; the decoded body, or `ApiError`."""
+        repeatable = _repeatable(method, kwargs.get("headers"))
+        attempt = 0
+        while True:
+            try:
+                response = self.http.request(method, url, **kwargs)
+            except RETRY_ERRORS:
+                delay = self.retry.delay(attempt, None) if repeatable else None
+                if delay is None:
+                    raise
+            else:
+                delay = self.retry.delay(attempt, response) if repeatable else None
+                if delay is None:
+                    return _checked(response)
+            time.sleep(delay)
+            attempt += 1
+
     def submit(
         self,
         instance: dict[str, Any],
@@ -105,19 +192,25 @@ class Client:
         wait: float | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Queue a job; with `wait`, block server-side up to that long. Returns the job (with `result` if done)."""
+        """Queue a job; with `wait`, block server-side up to that long. Returns the job (with `result` if done).
+        With `idempotency_key`, a 429 or a dropped connection is retried (the server returns the same job)."""
         body = _job_body(instance, kind, options)
-        return _checked(self.http.post("/v1/jobs", json=body, **_submit_args(wait, idempotency_key)))  # type: ignore[no-any-return]
+        return self.request("POST", "/v1/jobs", json=body, **_submit_args(wait, idempotency_key))  # type: ignore[no-any-return]
 
     def submit_npz(
-        self, blob: bytes, kind: str = "partition", options: dict[str, Any] | None = None, wait: float | None = None
+        self,
+        blob: bytes,
+        kind: str = "partition",
+        options: dict[str, Any] | None = None,
+        wait: float | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Queue a job whose instance is `.npz` bytes (multipart upload)."""
-        args = _upload_args(blob, kind, options)
-        return _checked(self.http.post("/v1/jobs/upload", params={"wait": wait} if wait else {}, **args))  # type: ignore[no-any-return]
+        args = {**_upload_args(blob, kind, options), **_submit_args(wait, idempotency_key)}
+        return self.request("POST", "/v1/jobs/upload", **args)  # type: ignore[no-any-return]
 
     def job(self, job_id: str) -> dict[str, Any]:
-        return _checked(self.http.get(f"/v1/jobs/{job_id}"))  # type: ignore[no-any-return]
+        return self.request("GET", f"/v1/jobs/{job_id}")  # type: ignore[no-any-return]
 
     def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any]:
         """Poll with backoff until the job is done, failed or cancelled; `TimeoutError` after `timeout` s."""
@@ -129,20 +222,24 @@ class Client:
         raise AssertionError("unreachable")  # _polls raises TimeoutError when it runs out
 
     def result(self, job_id: str) -> dict[str, Any]:
-        return _checked(self.http.get(f"/v1/jobs/{job_id}/result"))  # type: ignore[no-any-return]
+        return self.request("GET", f"/v1/jobs/{job_id}/result")  # type: ignore[no-any-return]
 
     def certificate(self, job_id: str) -> dict[str, Any]:
-        return _checked(self.http.get(f"/v1/jobs/{job_id}/certificate"))  # type: ignore[no-any-return]
+        return self.request("GET", f"/v1/jobs/{job_id}/certificate")  # type: ignore[no-any-return]
+
+    def plot(self, job_id: str) -> bytes:
+        """The PNG of `GET /v1/jobs/{id}/plot.png`."""
+        return self.request("GET", f"/v1/jobs/{job_id}/plot.png")  # type: ignore[no-any-return]
 
     def log(self, job_id: str, offset: int = 0) -> dict[str, Any]:
-        return _checked(self.http.get(f"/v1/jobs/{job_id}/log", params={"offset": offset}))  # type: ignore[no-any-return]
+        return self.request("GET", f"/v1/jobs/{job_id}/log", params={"offset": offset})  # type: ignore[no-any-return]
 
     def cancel(self, job_id: str) -> dict[str, Any]:
-        return _checked(self.http.delete(f"/v1/jobs/{job_id}"))  # type: ignore[no-any-return]
+        return self.request("DELETE", f"/v1/jobs/{job_id}")  # type: ignore[no-any-return]
 
     def jobs(self, limit: int = 50, after: int | None = None, state: str | None = None) -> dict[str, Any]:
         params = {k: v for k, v in {"limit": limit, "after": after, "state": state}.items() if v is not None}
-        return _checked(self.http.get("/v1/jobs", params=params))  # type: ignore[no-any-return]
+        return self.request("GET", "/v1/jobs", params=params)  # type: ignore[no-any-return]
 
     def solve(
         self,
@@ -151,9 +248,11 @@ class Client:
         options: dict[str, Any] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        """Submit and wait; the answer, or `JobNotDone` if the job failed or was cancelled."""
+        """Submit (with a fresh Idempotency-Key, so a retry cannot queue it twice) and wait; the answer, or
+        `JobNotDone` if the job failed or was cancelled."""
         start = time.monotonic()
-        job = self.submit(instance, kind, options, wait=min(timeout or SERVER_WAIT_S, SERVER_WAIT_S))
+        wait = min(timeout or SERVER_WAIT_S, SERVER_WAIT_S)
+        job = self.submit(instance, kind, options, wait=wait, idempotency_key=uuid.uuid4().hex)
         if job["state"] not in TERMINAL:
             job = self.wait(job["id"], None if timeout is None else max(0.0, timeout - (time.monotonic() - start)))
         if job["state"] != "done":
@@ -164,8 +263,16 @@ class Client:
 class AsyncClient:
     """The same calls as `Client`, for asyncio."""
 
-    def __init__(self, base_url: str, api_key: str | None = None, timeout: float = 60.0, **httpx_args: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        **httpx_args: Any,
+    ) -> None:
         self.http = httpx.AsyncClient(base_url=base_url, headers=_headers(api_key), timeout=timeout, **httpx_args)
+        self.retry = retry or RetryPolicy()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -176,6 +283,23 @@ class AsyncClient:
     async def close(self) -> None:
         await self.http.aclose()
 
+    async def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        repeatable = _repeatable(method, kwargs.get("headers"))
+        attempt = 0
+        while True:
+            try:
+                response = await self.http.request(method, url, **kwargs)
+            except RETRY_ERRORS:
+                delay = self.retry.delay(attempt, None) if repeatable else None
+                if delay is None:
+                    raise
+            else:
+                delay = self.retry.delay(attempt, response) if repeatable else None
+                if delay is None:
+                    return _checked(response)
+            await asyncio.sleep(delay)
+            attempt += 1
+
     async def submit(
         self,
         instance: dict[str, Any],
@@ -185,16 +309,21 @@ class AsyncClient:
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         body = _job_body(instance, kind, options)
-        return _checked(await self.http.post("/v1/jobs", json=body, **_submit_args(wait, idempotency_key)))  # type: ignore[no-any-return]
+        return await self.request("POST", "/v1/jobs", json=body, **_submit_args(wait, idempotency_key))  # type: ignore[no-any-return]
 
     async def submit_npz(
-        self, blob: bytes, kind: str = "partition", options: dict[str, Any] | None = None, wait: float | None = None
+        self,
+        blob: bytes,
+        kind: str = "partition",
+        options: dict[str, Any] | None = None,
+        wait: float | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        args = _upload_args(blob, kind, options)
-        return _checked(await self.http.post("/v1/jobs/upload", params={"wait": wait} if wait else {}, **args))  # type: ignore[no-any-return]
+        args = {**_upload_args(blob, kind, options), **_submit_args(wait, idempotency_key)}
+        return await self.request("POST", "/v1/jobs/upload", **args)  # type: ignore[no-any-return]
 
     async def job(self, job_id: str) -> dict[str, Any]:
-        return _checked(await self.http.get(f"/v1/jobs/{job_id}"))  # type: ignore[no-any-return]
+        return await self.request("GET", f"/v1/jobs/{job_id}")  # type: ignore[no-any-return]
 
     async def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any]:
         for delay in _polls(timeout):
@@ -205,20 +334,23 @@ class AsyncClient:
         raise AssertionError("unreachable")
 
     async def result(self, job_id: str) -> dict[str, Any]:
-        return _checked(await self.http.get(f"/v1/jobs/{job_id}/result"))  # type: ignore[no-any-return]
+        return await self.request("GET", f"/v1/jobs/{job_id}/result")  # type: ignore[no-any-return]
 
     async def certificate(self, job_id: str) -> dict[str, Any]:
-        return _checked(await self.http.get(f"/v1/jobs/{job_id}/certificate"))  # type: ignore[no-any-return]
+        return await self.request("GET", f"/v1/jobs/{job_id}/certificate")  # type: ignore[no-any-return]
+
+    async def plot(self, job_id: str) -> bytes:
+        return await self.request("GET", f"/v1/jobs/{job_id}/plot.png")  # type: ignore[no-any-return]
 
     async def log(self, job_id: str, offset: int = 0) -> dict[str, Any]:
-        return _checked(await self.http.get(f"/v1/jobs/{job_id}/log", params={"offset": offset}))  # type: ignore[no-any-return]
+        return await self.request("GET", f"/v1/jobs/{job_id}/log", params={"offset": offset})  # type: ignore[no-any-return]
 
     async def cancel(self, job_id: str) -> dict[str, Any]:
-        return _checked(await self.http.delete(f"/v1/jobs/{job_id}"))  # type: ignore[no-any-return]
+        return await self.request("DELETE", f"/v1/jobs/{job_id}")  # type: ignore[no-any-return]
 
     async def jobs(self, limit: int = 50, after: int | None = None, state: str | None = None) -> dict[str, Any]:
         params = {k: v for k, v in {"limit": limit, "after": after, "state": state}.items() if v is not None}
-        return _checked(await self.http.get("/v1/jobs", params=params))  # type: ignore[no-any-return]
+        return await self.request("GET", "/v1/jobs", params=params)  # type: ignore[no-any-return]
 
     async def solve(
         self,
@@ -228,7 +360,8 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> dict[str, Any]:
         start = time.monotonic()
-        job = await self.submit(instance, kind, options, wait=min(timeout or SERVER_WAIT_S, SERVER_WAIT_S))
+        wait = min(timeout or SERVER_WAIT_S, SERVER_WAIT_S)
+        job = await self.submit(instance, kind, options, wait=wait, idempotency_key=uuid.uuid4().hex)
         if job["state"] not in TERMINAL:
             job = await self.wait(
                 job["id"], None if timeout is None else max(0.0, timeout - (time.monotonic() - start))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from typing import Any
 
-from problems.errors import InvalidInstance, LatentsatError, nested_field
+from problems.errors import InvalidInstance, LatentsatError, UnsolvableKind, nested_field
 from solvers.kinds import read_instance
 
 
@@ -17,6 +17,8 @@ def parse_instance(kind: str, fmt: str, blob: bytes) -> Any:
     """The kind's parsed instance from stored bytes; errors name fields under `instance.`."""
     try:
         return read_instance(blob, fmt, kind)[1]
+    except UnsolvableKind:
+        raise
     except InvalidInstance as exc:  # "file": the upload itself (a kind without this format), not a field in it
         field = exc.field if exc.field == "file" else nested_field("instance", exc.field)
         raise InvalidInstance(Exception.__str__(exc), field) from exc

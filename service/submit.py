@@ -39,7 +39,7 @@ def prepare_job(
     idempotency_key: str | None,
 ) -> NewJob:
     """Validate everything that can be checked before solving, so bad input is a 4xx now, not a failed job later."""
-    get_kind(kind)
+    get_kind(kind)  # a kind we read but do not solve is refused naming the way (solvers.kinds.NOT_SOLVED_HERE)
     options = granted_options(options, settings, kind)
     parsed = parse_instance(kind, fmt, blob)
     if options.backend is None:  # the default is a per-instance choice: recorded with the job, as it will run

@@ -14,8 +14,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from problems.errors import InvalidInstance, UnknownKind
+from problems.errors import InvalidInstance, UnknownKind, UnsolvableKind
 from problems.formats import DEFAULT_KIND, InputFormat, format_of, get_format
+
+# Kinds we read but do not solve (a reduction's source or target): the one-line way to use each instead.
+NOT_SOLVED_HERE: dict[str, str] = {
+    "bilinear": (
+        "`bilinear` (the R3 target) has no solver here; decide its source: "
+        "`latentsat reduce R3 POINTS.json --witness sol.json` (dim ≤ 2)"
+    ),
+    "separability": "`separability` is decided by `latentsat reduce R3 POINTS.json --witness sol.json` (dim ≤ 2)",
+    "colouring": "`colouring` goes through R1: `latentsat reduce R1 GRAPH.col --k K --out inst.json --map map.json`",
+    "cnf": "`cnf` goes through R1R2: `latentsat reduce R1R2 FORMULA.cnf --out inst.json --map map.json`",
+}
 
 
 @dataclass(frozen=True)
@@ -71,10 +82,19 @@ def kinds() -> dict[str, Kind]:
 
 
 def get_kind(name: str) -> Kind:
+    """The kind registered under `name`; a kind we only read is refused naming the way (`UnsolvableKind`)."""
     registered = kinds()
+    if name in NOT_SOLVED_HERE:
+        raise UnsolvableKind(NOT_SOLVED_HERE[name], "kind")
     if name not in registered:
         raise UnknownKind(f"no problem kind {name!r}; known: {', '.join(registered)}", "kind")
     return registered[name]
+
+
+def _refuse_unsolvable(named: str | None) -> None:
+    """Data that names a kind we only read (say, an R3 target sent as a partition) is refused naming the way."""
+    if named in NOT_SOLVED_HERE:
+        raise UnsolvableKind(NOT_SOLVED_HERE[named], "kind")
 
 
 def kind_of(instance: Any) -> Kind:
@@ -90,6 +110,7 @@ def read_instance(blob: bytes, fmt: str | InputFormat, kind: str | None = None) 
     the data, else `partition`) parses."""
     input_format = get_format(fmt) if isinstance(fmt, str) else fmt
     decoded = input_format.decode(blob)
+    _refuse_unsolvable(input_format.kind_of(decoded))
     entry = get_kind(kind or input_format.kind_of(decoded) or DEFAULT_KIND)
     return entry, entry.read(input_format, decoded)
 
@@ -102,5 +123,6 @@ def read_file(path: str | Path, kind: str | None = None) -> tuple[Kind, Any]:
 def read_data(data: Any, kind: str | None = None) -> tuple[Kind, Any]:
     """(kind, instance) from already decoded JSON (a request body, a bundle's `instance`)."""
     json_format = get_format("json")
+    _refuse_unsolvable(json_format.kind_of(data))
     entry = get_kind(kind or json_format.kind_of(data) or DEFAULT_KIND)
     return entry, entry.read(json_format, data)

@@ -37,8 +37,8 @@ class Server:
         self.process.wait(timeout=10)
 
 
-def start_server(db: Path, env: dict[str, str] | None = None, workers: int = 2) -> Server:
-    port = free_port()
+def start_server(db: Path, env: dict[str, str] | None = None, workers: int = 2, port: int | None = None) -> Server:
+    port = port or free_port()
     log = db.with_suffix(f".{port}.log")
     command = [sys.executable, "-m", "latentsat.cli", "serve", "--port", str(port), "--db", str(db)]
     command += ["--workers", str(workers), "--log-level", "warning"]

@@ -22,13 +22,6 @@ from problems.partition import PartitionInstance, dump_npz
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(cli_lsa.app, name="lsa")
-app.command("serve")(cli_service.serve)
-app.command("submit")(cli_service.submit)
-app.command("reduce")(cli_reductions.reduce)
-app.command("lift")(cli_reductions.lift)
-app.command("bench")(cli_bench.bench)
-app.command("plot")(cli_view.plot)
-app.command("compare")(cli_view.compare)
 
 
 @app.command()
@@ -199,6 +192,16 @@ def export_encoding(instance: PartitionInstance, format: str) -> str | bytes:
     if format == "wcnf":
         return str(target.to_dimacs()) + "\n"
     return str(target.proto) if format == "cpsat-text" else bytes(target.proto.SerializeToString())
+
+
+# the other command groups, after the core commands (the order `--help` lists them in)
+app.command("serve")(cli_service.serve)
+app.command("submit")(cli_service.submit)
+app.command("reduce")(cli_reductions.reduce)
+app.command("lift")(cli_reductions.lift)
+app.command("bench")(cli_bench.bench)
+app.command("plot")(cli_view.plot)
+app.command("compare")(cli_view.compare)
 
 
 def main() -> None:

@@ -56,8 +56,8 @@ def uniqueness_cnf_of(instance: PartitionInstance) -> list[list[int]] | None:
     """`uniqueness_cnf` for a given instance."""
     from pysat.solvers import Solver
 
+    from problems.verify import canonicalise
     from reductions.partition_to_cnf import PartitionToCnf
-    from solvers.pipeline import canonicalise
 
     encoder = PartitionToCnf()
     clauses = [list(clause) for clause in encoder.forward(instance).clauses]

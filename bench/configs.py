@@ -20,10 +20,10 @@ class SolverConfig:
         return SolveOptions(**{**self.options, "time_limit": time_limit})
 
     def available(self) -> bool:
-        """Whether the backend is registered and installed here (e.g. `fast` only after its branch lands)."""
-        from solvers.base import registry
+        """Whether its backend (or named strategy) is registered and installed here."""
+        from solvers.strategies import is_available
 
-        return any(b.name == self.options.get("backend", "pysat") and b.available() for b in registry())
+        return is_available(self.options.get("backend", "pysat"))
 
 
 SOLVER_CONFIGS: list[SolverConfig] = [

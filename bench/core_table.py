@@ -27,9 +27,9 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="print the table from recorded runs")
     args = parser.parse_args()
     if not args.report_only:
-        from latentsat.cli_bench import run_and_report
+        from bench.runner import RunLimits, jobs_for, run_suite
 
-        run_and_report("core", SOLVERS, args.out, args.time_limit, memory_mb=8192)
+        run_suite(jobs_for("core", SOLVERS, args.time_limit), args.out, RunLimits(args.time_limit, memory_mb=8192))
     table = markdown_table(rows(args.out))
     (args.out / "core_table.md").write_text(table)
     print(table)

@@ -23,9 +23,9 @@ import numpy as np
 from problems.answers import AnswerStatus, SolveOptions
 from problems.generate import planted_partition
 from problems.partition import PartitionInstance, load_npz
-from solvers.base import preload_solvers
 from solvers.child import ChildCrashed, ChildTimeout
 from solvers.pipeline import solve
+from solvers.registry import preload_solvers
 
 MARGIN_S = 15.0  # the child's own limit is the solve limit plus this (decoding, verification, proof checking)
 
@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--t3-size", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=Path("bench/results/fast_vs_direct.jsonl"))
     args = parser.parse_args()
-    preload_solvers()  # once here, not in every forked run (see solvers.base.SOLVER_MODULES)
+    preload_solvers()  # once here, not in every forked run (see solvers.registry.SOLVER_MODULES)
     rows: list[dict] = []
     parts = {"t1": part_t1, "t2": part_t2, "t3": part_t3}
     for name in args.parts.split(","):

@@ -178,3 +178,27 @@ def _wait(
         time.sleep(POLL_S)
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
     return process.returncode, usage, killed
+
+
+def run_suite(
+    jobs: list[Job],
+    out: Path,
+    limits: RunLimits,
+    on_done: Callable[[Job, dict[str, Any] | None], None] | None = None,
+    queue: str | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Path]]:
+    """Run the jobs not yet recorded in `out` (here, or on the `latentsat worker`s of the Redis at `queue`), then
+    write the reports of all of them: (their records, the report paths). `latentsat bench` and the table scripts
+    call this; showing progress is the caller's business."""
+    from bench.report import write_reports
+
+    report_done = on_done or (lambda job, record: None)
+    if queue:
+        from bench.remote import run_jobs_remote
+
+        run_jobs_remote(jobs, out, limits, report_done, queue)
+    else:
+        run_jobs(jobs, out, limits, report_done)
+    keys = {job.key for job in jobs}
+    records = [r for r in load_records(out) if r["key"] in keys]
+    return records, write_reports(records, out)

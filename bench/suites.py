@@ -174,7 +174,7 @@ register(
         "lsa",
         "LSA recovery: exact-grid d ∈ {1,2,3} planted and perturbed, 2 seeds; real d ∈ {1,2}; best-fit d ∈ {1,2,3}",
         lambda: lsa_grid([1, 2, 3], [1, 2], [1, 2, 3], seeds=2),
-        requires=("problems.lsa.instance", "solvers.lsa_pipeline"),
+        requires=("problems.lsa.instance", "solvers.strategies.lsa_grid"),
     )
 )
 register(
@@ -182,37 +182,34 @@ register(
         "lsa-tiny",
         "LSA smoke test: exact-grid d=2 planted and perturbed (infeasible), best-fit d=1",
         lambda: lsa_grid([2], [], [1], seeds=1),
-        requires=("problems.lsa.instance", "solvers.lsa_pipeline"),
+        requires=("problems.lsa.instance", "solvers.strategies.lsa_grid"),
     )
 )
 
 
 def applies(spec: Spec, backend: str, solver: str | None = None) -> bool:
-    """Whether a backend, with its sub-solver if one is named, can solve the spec's kind (and LSA mode); the
-    harness runs no job that cannot apply. One name may serve both kinds with different sub-solvers: `gradient`
-    takes `mlp:...` settings for partitions and only `adam` for LSA."""
-    from solvers.base import LSA_TARGETS, PARTITION_TARGETS, registry
-
-    if spec["kind"] == "lsa":
-        from solvers.lsa_pipeline import BACKENDS
-
-        kind_ok, targets = backend in BACKENDS[spec["mode"]], LSA_TARGETS
-    else:
-        kind_ok = any(b.name == backend and b.accepts & PARTITION_TARGETS for b in registry())
-        targets = PARTITION_TARGETS
-    return kind_ok and (solver is None or takes_solver(backend, solver, targets))
-
-
-def takes_solver(backend: str, solver: str, targets: frozenset[str]) -> bool:
-    """Whether the backend that serves `targets` accepts the sub-solver (an uninstalled one is not judged here)."""
+    """Whether a backend (or named strategy), with its sub-solver if one is named, can solve the spec's kind (and
+    LSA mode); the harness runs no job that cannot apply. One name may serve both kinds with different sub-solvers:
+    `gradient` takes `mlp:...` settings for partitions and only `adam` for LSA. An uninstalled backend is not
+    judged here: the CLI skips it, with a reason, before making jobs."""
+    from problems.answers import SolveOptions
     from problems.errors import InvalidOptions, UnknownBackend
-    from solvers.base import get_backend
+    from solvers.registry import check_backend
+    from solvers.strategies import LSA_STRATEGIES, check_options, choices
 
+    if backend not in choices():
+        return False
     try:
-        get_backend(backend, solver, targets)
+        if spec["kind"] == "lsa":
+            strategy = LSA_STRATEGIES[spec["mode"]]
+            if backend not in strategy.backends:
+                return False
+            check_backend(backend, solver, strategy.targets)
+        else:
+            check_options("partition", SolveOptions(backend=backend, solver=solver))
     except InvalidOptions:
         return False
-    except UnknownBackend:  # the CLI skips uninstalled backends, with a reason, before making jobs
+    except UnknownBackend:
         return True
     return True
 

@@ -10,7 +10,6 @@ import json
 import sys
 import time
 import traceback
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
 def run_partition(spec: Spec, options: SolveOptions, record: dict[str, Any]) -> None:
     instance, truth = build_instance(spec)
     record["n_samples"] = instance.n_samples
-    from solvers.base import preload_solvers
     from solvers.pipeline import solve
+    from solvers.registry import preload_solvers
 
     preload_solvers()  # the timer is for solving: module imports are a per-process cost, not a per-solve one
     start = time.perf_counter()
@@ -55,12 +54,12 @@ def run_partition(spec: Spec, options: SolveOptions, record: dict[str, Any]) -> 
 def run_lsa(spec: Spec, options: SolveOptions, record: dict[str, Any]) -> None:
     instance = build_lsa_instance(spec)
     record["unknowns"] = (instance.d + 1) ** 2  # b and A
-    from solvers.base import preload_solvers
-    from solvers.lsa_pipeline import solve_lsa
+    from solvers.pipeline import solve
+    from solvers.registry import preload_solvers
 
     preload_solvers()
     start = time.perf_counter()
-    answer = solve_lsa(instance, options)
+    answer = solve(instance, options)
     record["inner_wall_s"] = round(time.perf_counter() - start, 4)
     certificate = answer.certificate
     record.update(
@@ -78,39 +77,10 @@ def run_lsa(spec: Spec, options: SolveOptions, record: dict[str, Any]) -> None:
 
 
 def verified_lsa(instance: LsaInstance, answer: LsaAnswer) -> bool | None:
-    """Recompute φ(b, A) from the answer's exact strings: = X on the grid, within ε, or the claimed loss excess.
+    """φ(b, A) recomputed exactly (`solvers.lsa_check.verify_values`); None for an answer with nothing to check."""
+    from solvers.lsa_check import verify_values
 
-    `infeasible` counts only with a checked certificate; None for an answer with nothing to check.
-    """
-    from problems.bilinear import to_fraction
-    from problems.lsa.fit import loss_excess
-    from problems.lsa.markov import x_star_cached
-    from problems.lsa.structure import Radical, phi_equals, phi_radical
-
-    if answer.b is None or answer.a is None:
-        if answer.status is AnswerStatus.INFEASIBLE:
-            return bool(answer.certificate and answer.certificate.checked)
-        return None
-    b = [Radical.parse(v) for v in answer.b]
-    a = [[Radical.parse(v) for v in row] for row in answer.a]
-    if instance.mode == "best-fit":
-        markov = instance.spec.markov
-        assert markov is not None and answer.loss_excess is not None
-        optimum = x_star_cached(instance.d, markov.n, to_fraction(markov.p))
-        if answer.loss_excess == "0":
-            return phi_equals(optimum.x, b, a)
-        flat = [v.as_fraction() for row in phi_radical(b, a) for v in row]
-        return loss_excess(optimum.moments.h, optimum.flat, flat) == Fraction(answer.loss_excess)
-    if instance.mode == "exact-grid":
-        on_grid = all(v.is_rational() and v.as_fraction() in instance.grid for v in [*b, *(e for r in a for e in r)])
-        return on_grid and phi_equals(instance.x, b, a)
-    if instance.epsilon == 0:
-        return phi_equals(instance.x, b, a)
-    if not all(v.is_rational() for v in [*b, *(e for r in a for e in r)]):
-        return None  # ε > 0 with surds: no exact comparison here
-    image = phi_radical(b, a)
-    rows = zip(image, instance.x, strict=True)
-    return all(abs(v.as_fraction() - t) <= instance.epsilon for vr, tr in rows for v, t in zip(vr, tr, strict=True))
+    return verify_values(instance, answer)
 
 
 def summarise(instance: PartitionInstance, truth: list[list[int]] | None, answer: Answer) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The `latentsat` command line: generate, solve, check and encode instances (JSON on stdout).
 
 Exit codes: 0 an answer was produced (any status), 2 invalid input (the message names the field), 1 otherwise.
+Every command reads a file through the kinds registry (`solvers/kinds.py`), once, told apart by content.
 Errors are one line on stderr (`latentsat/cli_errors.py`); `latentsat --debug CMD ...` shows the traceback.
 Size limits are the service's (`LATENTSAT_*` variables, `latentsat limits`).
 """
@@ -10,50 +11,27 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from latentsat import cli_lsa
+from latentsat import cli_bench, cli_lsa, cli_reductions, cli_service, cli_view
 from latentsat.cli_errors import DebugFlag, GuardedGroup
-from latentsat.kind_hints import refuse_unsolvable_kind
+from latentsat.output import emit, run_guarded, solve_options
 from latentsat.progress import QuietOption, progress
 from latentsat.view.pretty import print_answer
-from problems.answers import Answer, SolveOptions
 from problems.errors import InvalidCertificate, InvalidOptions
-from problems.npz_arrays import is_npz
-from problems.partition import (
-    PartitionInstance,
-    dump_npz,
-    instance_from_dict,
-    load_instance,
-    load_npz,
-    read_input_file,
-    read_json,
-)
+from problems.partition import PartitionInstance, dump_npz
 
 app = typer.Typer(cls=GuardedGroup, no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(cli_lsa.app, name="lsa")
-stderr = Console(stderr=True)
-T = TypeVar("T")
 INPUT: dict[str, Any] = {"exists": True, "dir_okay": False, "readable": True}  # a missing file: exit 2, named
 
 
 @app.callback()
 def root(debug: Annotated[bool, typer.Option("--debug", help="show Python tracebacks of errors")] = False) -> None:
     DebugFlag.on = debug
-
-
-def run_guarded(action: Callable[[], T]) -> T:
-    """Run a command body. Errors are mapped to exit codes and one line in one place, `cli_errors.GuardedGroup`."""
-    return action()
-
-
-def emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
 
 
 @app.command()
@@ -101,10 +79,17 @@ def generate(
 
 @app.command()
 def solve(
-    instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="instance file (JSON or .npz)", **INPUT)],
+    instance_path: Annotated[
+        Path, typer.Argument(metavar="INSTANCE", help="instance file (JSON of any kind, or .npz)", **INPUT)
+    ],
     backend: Annotated[
-        str, typer.Option(help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro (lsa)")
-    ] = "pysat",
+        str | None,
+        typer.Option(
+            help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro, gradient (lsa); "
+            "a sub-solver as backend/solver",
+            show_default="chosen per instance: pysat; each lsa mode's first",
+        ),
+    ] = None,
     solver: Annotated[
         str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4", show_default="the backend's own")
     ] = None,
@@ -116,69 +101,34 @@ def solve(
     seed: Annotated[int, typer.Option(help="solver seed, 0..2^31-1")] = 0,
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
     bundle: Annotated[
-        Path | None, typer.Option(help="write {instance, answer} here for `latentsat check`", show_default="none")
+        Path | None,
+        typer.Option(help="write {kind, instance, answer} here for `latentsat check`", show_default="none"),
     ] = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Solve an instance and print the verified answer as JSON (SPEC §3)."""
-    from problems.lsa.instance import lsa_from_dict
-    from solvers.lsa_pipeline import solve_lsa
+    """Solve an instance of any kind and print the verified answer as JSON (SPEC §3)."""
+    from solvers.kinds import read_file
     from solvers.pipeline import solve as solve_instance
+    from solvers.strategies import default_backend
 
     def action() -> None:
-        options = _options(
-            backend=backend,
-            solver=solver,
-            time_limit=time_limit,
-            unique=unique,
-            proof=proof,
-            checker=checker,
-            num_workers=workers,
-            seed=seed,
-        )
-        with progress(f"solving {instance_path.name} with {backend}", quiet=quiet) as report:
-            report.stage("load")
-            instance, lsa = _read_instance(instance_path)
-            report.stage("solve")  # the pipeline's own stages once it takes `progress=report.stage`
-            if lsa is not None:  # routed by the JSON `kind` field, not by the file name
-                lsa_instance = lsa_from_dict(lsa)
-                instance_json = lsa_instance.to_json_dict()
-                answer_json = solve_lsa(lsa_instance, options).model_dump(mode="json")
-            else:
-                assert instance is not None
-                answer_json = solve_instance(instance, options).model_dump(mode="json")
-                instance_json = instance.to_json_dict() if bundle is not None else {}
+        options = solve_options(
+            backend=backend, solver=solver, time_limit=time_limit, unique=unique, proof=proof, checker=checker,
+            num_workers=workers, seed=seed,
+        )  # fmt: skip
+        kind, instance = read_file(instance_path)
+        named = backend or default_backend(instance)
+        with progress(f"solving {instance_path.name} with {named}", quiet=quiet) as report:
+            answer = solve_instance(instance, options, progress=report.stage).model_dump(mode="json")
             if bundle is not None:
-                bundle.write_text(json.dumps({"instance": instance_json, "answer": answer_json}))
+                data = {"kind": kind.name, "instance": instance.to_json_dict(), "answer": answer}
+                bundle.write_text(json.dumps(data))
         if pretty:
-            print_answer(answer_json)
+            print_answer(answer)
         else:
-            emit(answer_json)
+            emit(answer)
 
     run_guarded(action)
-
-
-def _read_instance(path: Path) -> tuple[PartitionInstance, None] | tuple[None, dict[str, Any]]:
-    """A partition instance (`.npz` or JSON, told apart by content), or the JSON of an `lsa` instance; a JSON
-    instance of a kind that `solve` does not take gets a message naming the way."""
-    blob = read_input_file(path, "INSTANCE")
-    if is_npz(blob):
-        return load_npz(blob), None
-    data = read_json(blob, "INSTANCE")
-    if isinstance(data, dict) and data.get("kind") == "lsa":
-        return None, data
-    refuse_unsolvable_kind(data.get("kind") if isinstance(data, dict) else None)
-    return instance_from_dict(data), None
-
-
-def _options(**fields: Any) -> SolveOptions:
-    from pydantic import ValidationError
-
-    try:
-        return SolveOptions(**fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidOptions(first["msg"], "options." + ".".join(map(str, first["loc"]))) from exc
 
 
 @app.command()
@@ -194,8 +144,9 @@ def check(
     quiet: QuietOption = False,
 ) -> None:
     """Re-check an answer from scratch: re-encode, re-verify the solution, re-check the proof. Exit 1 if rejected."""
-    from solvers.certificates import check_answer
-    from solvers.proofs import Checker
+    from problems.answers import Checker
+    from problems.partition import read_input_file, read_json
+    from solvers.kinds import read_data, read_file
 
     def action() -> bool:
         data = read_json(read_input_file(certificate_path, "CERT"), "CERT")
@@ -203,17 +154,19 @@ def check(
             raise InvalidCertificate("expected a JSON object: a bundle {instance, answer} or an answer", "CERT")
         answer_data = data.get("answer", data)
         if "instance" in data:
-            instance: PartitionInstance = instance_from_dict(data["instance"])
+            kind, instance = read_data(data["instance"], data.get("kind"))
         elif instance_path is not None:
-            instance = load_instance(instance_path)
+            kind, instance = read_file(instance_path)
         else:
             raise InvalidCertificate("a bare answer needs --instance", "instance")
-        answer = Answer.model_validate(answer_data)
+        if kind.check is None:
+            raise InvalidCertificate(f"answers of kind {kind.name!r} have no checker", "kind")
+        answer = kind.answer_type.model_validate(answer_data)
         with progress(f"checking {certificate_path.name}", quiet=quiet) as shown:
             shown.stage("check")
-            report = check_answer(instance, answer, Checker(checker))
+            report = kind.check(instance, answer, Checker(checker))
         emit({"ok": report.ok, "reason": report.reason, "checker": report.checker, "check_s": report.check_s})
-        return report.ok
+        return bool(report.ok)
 
     if not run_guarded(action):
         raise typer.Exit(1)
@@ -228,11 +181,12 @@ def encode(
 ) -> None:
     """Export the encoding: DIMACS CNF (direct encoding), WCNF (minimize), or the CP-SAT model (text, or the
     binary `CpModelProto` that OR-Tools' `export_to_file` writes). Exit 1 if the time limit runs out."""
+    from solvers.kinds import read_file
 
     def action() -> None:
         if not time_limit > 0:
             raise InvalidOptions(f"must be > 0, got {time_limit}", "--time-limit")
-        instance = load_instance(instance_path)
+        _, instance = read_file(instance_path, "partition")
         data = export_encoding(instance, format, time.perf_counter() + time_limit)
         if out is not None:
             out.write_bytes(data if isinstance(data, bytes) else data.encode())
@@ -242,6 +196,37 @@ def encode(
             sys.stdout.write(data)
 
     run_guarded(action)
+
+
+EXPORTS = {"dimacs": "cnf", "wcnf": "wcnf", "cpsat-text": "cpsat", "cpsat-proto": "cpsat"}
+ENCODE_FORMATS = tuple(EXPORTS)
+
+
+def export_encoding(instance: PartitionInstance, format: str, deadline: float | None = None) -> str | bytes:
+    """The registered encoding of the instance into the format's target kind, as text or bytes; raises
+    `TimeLimitReached` past `deadline` (a `time.perf_counter()` value)."""
+    from reductions.registry import find_encoding
+    from solvers.proofs import dimacs
+
+    if format not in EXPORTS:
+        raise InvalidOptions(f"unknown format {format!r}; use {', '.join(EXPORTS)}", "--format")
+    target, _ = find_encoding("partition", {EXPORTS[format]}).encode(instance, deadline)
+    if format == "dimacs":
+        return dimacs(target.clauses)
+    if format == "wcnf":
+        return str(target.to_dimacs()) + "\n"
+    return _exported(target, ".txt" if format == "cpsat-text" else ".pb")
+
+
+def _exported(model: Any, suffix: str) -> str | bytes:
+    """OR-Tools' supported export (`CpModel.export_to_file`: text for `.txt`, a binary CpModelProto otherwise)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"model{suffix}"
+        if not model.export_to_file(str(path)):
+            raise OSError(f"OR-Tools could not export the model to {path}")
+        return path.read_text() if suffix == ".txt" else path.read_bytes()
 
 
 @app.command("limits")
@@ -263,53 +248,13 @@ def show_limits() -> None:
     )
 
 
-ENCODE_FORMATS = ("dimacs", "wcnf", "cpsat-text", "cpsat-proto")
-
-
-def export_encoding(instance: PartitionInstance, format: str, deadline: float | None = None) -> str | bytes:
-    """The encoding in `format` (one of `ENCODE_FORMATS`); raises `TimeLimitReached` past `deadline`."""
-    from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
-    from reductions.partition_to_cpsat import PartitionToCpSat
-    from solvers.proofs import dimacs
-
-    if format == "dimacs":
-        return dimacs(PartitionToCnf(deadline).forward(instance).clauses)
-    if format == "wcnf":
-        return PartitionToMaxSat(deadline).forward(instance).to_dimacs() + "\n"
-    if format in ("cpsat-text", "cpsat-proto"):
-        model = PartitionToCpSat(deadline).forward(instance)
-        return _exported(model, ".txt" if format == "cpsat-text" else ".pb")
-    raise InvalidOptions(f"unknown format {format!r}; use {', '.join(ENCODE_FORMATS)}", "--format")
-
-
-def _exported(model: Any, suffix: str) -> str | bytes:
-    """OR-Tools' supported export (`CpModel.export_to_file`: text for `.txt`, a binary CpModelProto otherwise)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"model{suffix}"
-        if not model.export_to_file(str(path)):
-            raise OSError(f"OR-Tools could not export the model to {path}")
-        return path.read_text() if suffix == ".txt" else path.read_bytes()
-
-
-from latentsat import cli_service  # noqa: E402  (registered here so the service commands stay in their own module)
-
+# the other command groups, after the core commands (the order `--help` lists them in)
 app.command("serve")(cli_service.serve)
 app.command("worker")(cli_service.worker)
 app.command("submit")(cli_service.submit)
-
-from latentsat import cli_reductions  # noqa: E402  (after the helpers it imports)
-
 app.command("reduce")(cli_reductions.reduce)
 app.command("lift")(cli_reductions.lift)
-
-from latentsat import cli_bench  # noqa: E402  (registered after the core commands)
-
 app.command("bench")(cli_bench.bench)
-
-from latentsat import cli_view  # noqa: E402  (plot and compare: pictures and comparisons of answers)
-
 app.command("plot")(cli_view.plot)
 app.command("compare")(cli_view.compare)
 

@@ -75,24 +75,17 @@ def run_and_report(
     suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int, quiet: bool = False,
     queue: str | None = None,
 ) -> None:
-    from bench.report import summary_rows, write_reports
-    from bench.runner import RunLimits, jobs_for, load_records, run_jobs
+    """The suite's jobs with progress on stderr, then the summary table; running them and writing the reports is
+    the bench library's (`bench.runner.run_suite`)."""
+    from bench.report import summary_rows
+    from bench.runner import RunLimits, jobs_for, run_suite
 
     jobs = jobs_for(suite, solvers, time_limit)
     for name in sorted(set(solvers) - {job.solver for job in jobs}):
         console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
     limits = RunLimits(time_limit=time_limit, memory_mb=memory_mb)
     with progress(f"suite {suite}", quiet=quiet, total=len(jobs), transient=False) as report:
-        on_done = _reporting(jobs, report)
-        if queue:
-            from bench.remote import run_jobs_remote
-
-            run_jobs_remote(jobs, out, limits, on_done, queue)
-        else:
-            run_jobs(jobs, out, limits, on_done)
-    keys = {job.key for job in jobs}
-    records = [r for r in load_records(out) if r["key"] in keys]
-    paths = write_reports(records, out)
+        records, paths = run_suite(jobs, out, limits, _reporting(jobs, report), queue)
     table = Table(title=f"suite {suite}, limit {time_limit:g} s")
     rows = summary_rows(records)
     for column in rows[0] if rows else []:

@@ -16,18 +16,8 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from problems.errors import (
-    InputWarning,
-    InstanceTooLarge,
-    InvalidCertificate,
-    InvalidInstance,
-    InvalidOptions,
-    LatentsatError,
-    UnknownBackend,
-    UnknownKind,
-)
+from problems.errors import InputWarning, LatentsatError, field_path
 
-INPUT_ERRORS = (InvalidInstance, InvalidOptions, UnknownBackend, UnknownKind, InvalidCertificate, InstanceTooLarge)
 EXIT_INVALID_INPUT = 2
 EXIT_OTHER = 1
 
@@ -45,12 +35,11 @@ def report(message: str) -> None:
 
 def describe(exc: BaseException) -> tuple[int, str]:
     """The exit code and the one-line message for an exception that reached the top of a command."""
-    if isinstance(exc, INPUT_ERRORS):
+    if isinstance(exc, LatentsatError) and exc.caller_fault:
         return EXIT_INVALID_INPUT, f"invalid input: {exc}"
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or exc.title
-        return EXIT_INVALID_INPUT, f"invalid input: {field}: {first['msg']}"
+        return EXIT_INVALID_INPUT, f"invalid input: {field_path(first['loc']) or exc.title}: {first['msg']}"
     if isinstance(exc, LatentsatError):
         return EXIT_OTHER, f"error: {exc}"
     if isinstance(exc, MemoryError):

@@ -1,4 +1,4 @@
-"""`latentsat lsa ...` commands (the exact Markov optimum X*), and `solve` for `lsa` instance files."""
+"""`latentsat lsa ...` commands: the exact Markov optimum X* (`solve` reads `lsa` files through the kinds registry)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from latentsat.output import emit, run_guarded
 from problems.bilinear import fraction_text, to_fraction
 from problems.errors import InvalidOptions
 
@@ -19,8 +20,6 @@ def xstar(
     p: Annotated[str, typer.Option("--p", help="initial-state probability, e.g. 0.5 or 1/2")] = "1/2",
 ) -> None:
     """Print the exact X* = H⁻¹ r (rational strings, m×d, rows (0,0), (0,1), ...), a float view and the min loss."""
-    from latentsat.cli import emit, run_guarded
-
     def action() -> None:
         emit(x_star_json(d, n, p))
 

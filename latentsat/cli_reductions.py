@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from latentsat.output import emit, run_guarded
 from latentsat.progress import QuietOption, progress
 from problems.errors import InvalidInstance, InvalidOptions, UnknownKind
 
@@ -70,7 +71,6 @@ def reduce(
     quiet: QuietOption = False,
 ) -> None:
     """Reduce a source instance to a target instance (a partition instance for R1 and R1R2: `solve` takes it)."""
-    from latentsat.cli import run_guarded
     from reductions.wire import reduce_json
 
     def action() -> None:
@@ -136,7 +136,6 @@ def lift(
     out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
 ) -> None:
     """Map a target solution back to the source, and verify it there (exit 2 if it does not solve the target)."""
-    from latentsat.cli import emit, run_guarded
     from reductions.wire import lift_json
 
     def action() -> None:

@@ -92,7 +92,9 @@ def submit(
     kind: Annotated[
         str | None, typer.Option(help="problem kind", show_default="the file's `kind`, else partition")
     ] = None,
-    backend: Annotated[str, typer.Option(help="pysat or cpsat")] = "pysat",
+    backend: Annotated[
+        str | None, typer.Option(help="as for `solve`", show_default="chosen per instance")
+    ] = None,
     solver: Annotated[
         str | None, typer.Option(help="sub-solver, e.g. cadical195", show_default="the backend's own")
     ] = None,
@@ -110,7 +112,9 @@ def submit(
     from problems.answers import SolveOptions
     from service.client import ApiError, Client, JobNotDone
 
-    options: dict[str, Any] = {"backend": backend, "unique": unique, "proof": proof}
+    options: dict[str, Any] = {"unique": unique, "proof": proof}
+    if backend is not None:
+        options["backend"] = backend
     if solver is not None:
         options["solver"] = solver
     if time_limit is not None:

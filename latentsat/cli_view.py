@@ -33,7 +33,7 @@ def plot(
 ) -> None:
     """Draw the recovered structure: per pair of groups, the samples' labels with tokens ordered by class, and
     the table g (partition); X beside φ(b, A) (LSA). Large instances are binned, so this stays fast."""
-    from latentsat.cli import run_guarded
+    from latentsat.output import run_guarded
     from latentsat.view.inputs import load_answer
     from latentsat.view.plots import render_png
 
@@ -58,7 +58,7 @@ def compare(
 ) -> None:
     """Compare a partition answer with a known truth: exact match up to relabelling, adjusted Rand index per
     group, misplaced tokens (after the best one-to-one matching of classes; see latentsat/view/compare.py)."""
-    from latentsat.cli import emit, run_guarded
+    from latentsat.output import emit, run_guarded
     from latentsat.view.compare import compare as compare_answers
     from latentsat.view.inputs import read_json, split_bundle
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from problems.dimacs import count, dimacs_lines, dimacs_text, integer, problem_line
-from problems.errors import InvalidInstance
+from problems.errors import InvalidInstance, from_validation_error
 from problems.limits import INT64_MAX, active_limits
 
 
@@ -64,9 +64,7 @@ def formula_from_dict(data: Any) -> CnfFormula:
     try:
         return CnfFormula.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidInstance(first["msg"], loc) from exc
+        raise from_validation_error(exc, InvalidInstance) from exc
 
 
 def check_formula_size(n_vars: Any, clauses: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from problems.cells import sample_cells
 from problems.errors import InvalidOptions
 from problems.limits import check_partition_size
 from problems.partition import PartitionInstance
@@ -55,8 +56,7 @@ def planted_partition(
     class_maps = [_nonempty_classes(rng, n, k) for n, k in zip(sizes, budgets, strict=True)]
     table = _identifiable_table(rng, budgets, labels)
     tokens = np.column_stack([rng.integers(0, n, size=n_samples) for n in sizes]).astype(np.int64)
-    cells = np.column_stack([class_maps[i][tokens[:, i]] for i in range(groups)])
-    flat = np.ravel_multi_index(tuple(cells.T), budgets)
+    flat = sample_cells(tokens, class_maps, budgets)
     sample_labels = table.reshape(-1)[flat]
     instance = PartitionInstance.from_arrays(sizes, budgets, tokens, sample_labels)
     truth_table = {cell: _plain(table[cell]) for cell in itertools.product(*(range(k) for k in budgets))}

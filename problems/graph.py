@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from problems.dimacs import count, dimacs_lines, dimacs_text, integer, positive_int, problem_line
-from problems.errors import InputWarning, InvalidInstance
+from problems.errors import InputWarning, InvalidInstance, from_validation_error
 from problems.limits import INT64_MAX, active_limits
 
 GRAPH_FORMATS = ("edge", "edges", "col")  # `p edge` (ccformat); `p col` and `p edges` appear in real files
@@ -65,9 +65,7 @@ def colouring_from_dict(data: Any) -> Colouring:
     try:
         return Colouring.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidInstance(first["msg"], loc) from exc
+        raise from_validation_error(exc, InvalidInstance) from exc
 
 
 def check_graph_size(n: Any, edges: Any, k: Any) -> None:

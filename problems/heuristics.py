@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from problems.cells import cell_count, cell_strides, sample_cells
 from problems.partition import PartitionInstance
 
 STALL_SWEEPS = 4
@@ -42,7 +43,7 @@ def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> 
     deadline = time.perf_counter() + seconds
     best: list[np.ndarray] = [np.zeros(size, dtype=np.int64) for size in instance.sizes]
     best_violated = _violated(instance, best)
-    cells = int(np.prod(instance.budgets))
+    cells = cell_count(instance.budgets)
     work = (min(instance.n_samples, MEAN_FIELD_MAX_SAMPLES) + instance.n_labels) * cells
     use_mean_field = work <= MEAN_FIELD_MAX_WORK
     for restart in range(MAX_RESTARTS):
@@ -73,21 +74,14 @@ def _descend(instance: PartitionInstance, classes: list[np.ndarray], rng: np.ran
     return best if best <= instance.n_samples else _violated(instance, classes)
 
 
-def _cells(instance: PartitionInstance, classes: list[np.ndarray]) -> np.ndarray:
-    flat = np.zeros(instance.n_samples, dtype=np.int64)
-    for i, group_classes in enumerate(classes):
-        flat = flat * instance.budgets[i] + group_classes[instance.tokens[:, i]]
-    return flat
-
-
 def _majority_table(instance: PartitionInstance, cells: np.ndarray) -> np.ndarray:
-    total = int(np.prod(instance.budgets))
+    total = cell_count(instance.budgets)
     counts = np.bincount(cells * instance.n_labels + instance.label_ids, minlength=total * instance.n_labels)
     return counts.reshape(total, instance.n_labels).argmax(axis=1)
 
 
 def _violated(instance: PartitionInstance, classes: list[np.ndarray]) -> int:
-    cells = _cells(instance, classes)
+    cells = sample_cells(instance.tokens, classes, instance.budgets)
     return int((_majority_table(instance, cells)[cells] != instance.label_ids).sum())
 
 
@@ -95,9 +89,9 @@ def _best_moves(
     instance: PartitionInstance, classes: list[np.ndarray], group: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Each token of `group` to the class explaining most of its samples (random tie-breaks)."""
-    cells = _cells(instance, classes)
+    cells = sample_cells(instance.tokens, classes, instance.budgets)
     table = _majority_table(instance, cells)
-    stride = int(np.prod(instance.budgets[group + 1 :]))
+    stride = int(cell_strides(instance.budgets)[group])
     tokens = instance.tokens[:, group]
     base = cells - classes[group][tokens] * stride
     size, budget = instance.sizes[group], instance.budgets[group]

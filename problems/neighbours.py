@@ -11,17 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from problems.cells import cell_count, cell_strides, cell_tuples, sample_cells
 from problems.partition import PartitionInstance
 
 UNSET = -1
-
-
-def flat_cells(instance: PartitionInstance, classes: Sequence[np.ndarray]) -> np.ndarray:
-    """Each sample's cell under `classes`, as one row-major index into the table."""
-    cells = np.zeros(instance.n_samples, dtype=np.int64)
-    for i, group_classes in enumerate(classes):
-        cells = cells * instance.budgets[i] + np.asarray(group_classes, dtype=np.int64)[instance.tokens[:, i]]
-    return cells
 
 
 def consistent_table(instance: PartitionInstance, classes: Sequence[np.ndarray]) -> np.ndarray | None:
@@ -33,8 +26,8 @@ def consistent_table(instance: PartitionInstance, classes: Sequence[np.ndarray])
     >>> table is not None and set(table.tolist()) <= {-1, 0, 1}
     True
     """
-    cells = flat_cells(instance, classes)
-    table = np.full(int(np.prod(instance.budgets)), UNSET, dtype=np.int64)
+    cells = sample_cells(instance.tokens, classes, instance.budgets)
+    table = np.full(cell_count(instance.budgets), UNSET, dtype=np.int64)
     table[cells] = instance.label_ids
     return table if np.array_equal(table[cells], instance.label_ids) else None
 
@@ -45,8 +38,7 @@ def induced_table(instance: PartitionInstance, classes: Sequence[np.ndarray]) ->
     if table is None:
         return None
     reached = np.flatnonzero(table != UNSET)
-    cells = zip(*(c.tolist() for c in np.unravel_index(reached, instance.budgets)), strict=True)
-    return dict(zip(cells, table[reached].tolist(), strict=True))
+    return dict(zip(cell_tuples(reached, instance.budgets), table[reached].tolist(), strict=True))
 
 
 def one_move_rival(instance: PartitionInstance, classes: Sequence[np.ndarray]) -> list[np.ndarray] | None:
@@ -65,7 +57,7 @@ def one_move_rival(instance: PartitionInstance, classes: Sequence[np.ndarray]) -
     table = consistent_table(instance, class_arrays)
     if table is None:
         raise ValueError("one_move_rival needs classes that explain every sample")
-    cells = flat_cells(instance, class_arrays)
+    cells = sample_cells(instance.tokens, class_arrays, instance.budgets)
     for group in range(instance.n_groups):
         move = _first_free_move(instance, class_arrays, table, cells, group)
         if move is not None:
@@ -80,7 +72,7 @@ def _first_free_move(
     instance: PartitionInstance, classes: list[np.ndarray], table: np.ndarray, cells: np.ndarray, group: int
 ) -> tuple[int, int] | None:
     """(token, class) of the first move in `group` that keeps every sample explained and changes the partition."""
-    stride = int(np.prod(instance.budgets[group + 1 :]))
+    stride = int(cell_strides(instance.budgets)[group])
     tokens = instance.tokens[:, group]
     size, budget = instance.sizes[group], instance.budgets[group]
     base = cells - classes[group][tokens] * stride
@@ -110,7 +102,7 @@ def distinct_label_witness(instance: PartitionInstance) -> list[int] | None:
     >>> distinct_label_witness(inst)
     [0, 1]
     """
-    cells = int(np.prod(instance.budgets))
+    cells = cell_count(instance.budgets)
     if instance.n_labels <= cells:
         return None
     _, first = np.unique(instance.label_ids, return_index=True)
@@ -119,7 +111,7 @@ def distinct_label_witness(instance: PartitionInstance) -> list[int] | None:
 
 def is_distinct_label_witness(instance: PartitionInstance, samples: Sequence[int]) -> bool:
     """Check a witness from `distinct_label_witness` against the raw samples (labels compared as the verifier does)."""
-    cells = int(np.prod(instance.budgets))
+    cells = cell_count(instance.budgets)
     rows = np.asarray(list(samples), dtype=np.int64)
     if len(rows) != cells + 1 or rows.min(initial=0) < 0 or rows.max(initial=0) >= instance.n_samples:
         return False

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from problems.errors import InvalidInstance
+from problems.errors import InvalidInstance, from_validation_error
 from problems.labels import check_tolerance, label_array, label_bytes, label_ids, label_kind, plain
 from problems.limits import INT64_MAX, active_limits, check_partition_size, effective_budgets
 from problems.npz_arrays import ArraySpec, is_npz, read_npz
@@ -297,19 +297,8 @@ def instance_from_dict(data: Any) -> PartitionInstance:
     try:
         spec = PartitionSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInstance(first["msg"], _loc_to_path(first["loc"])) from exc
+        raise from_validation_error(exc, InvalidInstance) from exc
     return PartitionInstance.from_spec(spec)
-
-
-def _loc_to_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif not str(part).startswith(("int", "float", "str", "literal", "constrained")):
-            path += f".{part}" if path else str(part)
-    return path or "body"
 
 
 NPZ_ARRAYS = {

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from problems.bilinear import Rational, fraction_text, to_fraction
-from problems.errors import InvalidInstance
+from problems.errors import InvalidInstance, from_validation_error
 from problems.limits import INT64_MAX, active_limits
 
 Point = tuple[Fraction, ...]
@@ -101,9 +101,7 @@ def separability_from_dict(data: Any) -> SeparabilityInstance:
     try:
         return SeparabilityInstance.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidInstance(first["msg"], loc) from exc
+        raise from_validation_error(exc, InvalidInstance) from exc
 
 
 def separates(instance: SeparabilityInstance, planes: TwoPlanes) -> bool:

@@ -1,7 +1,8 @@
 """Independent verification of partition solutions against the raw samples; trusts no encoder and no solver.
 
-The check is O(n) and vectorised: each sample's cell is `Σ_i c_i(x_i) · stride_i`, and the sample is explained
-when the table holds its label at that cell.
+The check is O(n) and vectorised: each sample's cell is `Σ_i c_i(x_i) · stride_i` (problems/cells.py), and the
+sample is explained when the table holds its label at that cell. The canonical form of a solution (SPEC §1) lives
+here too, beside the check it must pass.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from problems.cells import cell_count, cell_strides, cell_tuples, sample_cells
 from problems.labels import label_key as typed_label_key
-from problems.partition import PartitionInstance
+from problems.partition import PartitionInstance, PartitionSolution
 
 DENSE_TABLE_LIMIT = 10_000_000
 NO_LABEL = -1
@@ -47,14 +49,11 @@ def verify_partition(
     class_arrays, reason = _class_arrays(instance, classes)
     if class_arrays is None:
         return Verification(False, [], reason)
-    strides = _strides(instance.budgets)
-    cells, labels, reason = _table_arrays(instance, table, strides)
+    cells, labels, reason = _table_arrays(instance, table, cell_strides(instance.budgets).tolist())
     if cells is None:
         return Verification(False, [], reason)
-    sample_cells = np.zeros(instance.n_samples, dtype=np.int64)
-    for i, group_classes in enumerate(class_arrays):
-        sample_cells += group_classes[instance.tokens[:, i]] * strides[i]
-    table_labels = _lookup(cells, labels, sample_cells, total_cells=int(np.prod(instance.budgets)))
+    queries = sample_cells(instance.tokens, class_arrays, instance.budgets)
+    table_labels = _lookup(cells, labels, queries, total_cells=cell_count(instance.budgets))
     violated = np.flatnonzero(table_labels != instance.label_ids).tolist()
     if allowed_violations is None:
         mv = instance.max_violations
@@ -76,14 +75,6 @@ def _class_arrays(instance: PartitionInstance, classes: Sequence[Sequence[int]])
             return None, f"group {i}: class outside 0..{instance.budgets[i] - 1}"
         arrays.append(array)
     return arrays, ""
-
-
-def _strides(budgets: Sequence[int]) -> list[int]:
-    """Row-major strides of the cell grid K_1 × ... × K_I (the last group varies fastest)."""
-    strides = [1] * len(budgets)
-    for i in range(len(budgets) - 2, -1, -1):
-        strides[i] = strides[i + 1] * budgets[i + 1]
-    return strides
 
 
 def _table_arrays(
@@ -169,3 +160,27 @@ def canonical_relabelling(classes: Sequence[Sequence[int]], masks: Sequence[np.n
         order = np.argsort(first)
         maps.append({int(values[j]): rank for rank, j in enumerate(order)})
     return maps
+
+
+def canonicalise(instance: PartitionInstance, solution: PartitionSolution) -> PartitionSolution:
+    """The canonical form (SPEC §1): classes numbered by first appearance among constrained tokens, and only the
+    table cells that some sample reaches (relabelled to match). Call before `verify_partition` on an answer."""
+    masks = constrained_mask(instance)
+    relabel = canonical_relabelling(solution.classes, masks)
+    classes = canonical_classes(solution.classes, masks)
+    reached = reached_cells(instance, classes)
+    table = {}
+    for cell, label in solution.table.items():
+        if all(k in relabel[i] for i, k in enumerate(cell)):
+            new_cell = tuple(relabel[i][k] for i, k in enumerate(cell))
+            if new_cell in reached:
+                table[new_cell] = label
+    return PartitionSolution(classes, table)
+
+
+def reached_cells(instance: PartitionInstance, classes: Sequence[Sequence[int]]) -> set[tuple[int, ...]]:
+    """The cells that some sample reaches under `classes`."""
+    flat = sample_cells(instance.tokens, classes, instance.budgets)
+    total = cell_count(instance.budgets)
+    distinct = np.flatnonzero(np.bincount(flat, minlength=total)) if total <= DENSE_TABLE_LIMIT else np.unique(flat)
+    return set(cell_tuples(distinct, instance.budgets))

@@ -1,4 +1,4 @@
-"""The one shape every reduction has (forward, backward, name, version), composition, and the registry."""
+"""The one shape every reduction and encoding has (forward, backward, name, version), and composition."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 @runtime_checkable
 class Reduction(Protocol):
-    """A per-instance map: `forward` builds the target and keeps the variable map; `backward` reads it."""
+    """A per-instance map: `forward` builds the target and keeps the variable map; `backward` reads it.
+
+    Built fresh for each instance (with its deadline, for an encoding that can outlast one) and used once: after
+    `forward`, the object *is* the variable map, read through its public methods (`backward`, and for CNF
+    encodings `blocking_clause`, `var_map`). `reductions.registry.ReductionEntry.encode` returns the pair
+    (target, map) in one call.
+    """
 
     name: ClassVar[str]
     version: ClassVar[str]
@@ -18,7 +24,10 @@ class Reduction(Protocol):
 
 
 class Composed:
-    """`compose(first, second)`: source →first→ middle →second→ target, and back through both."""
+    """`compose(first, second)`: source →first→ middle →second→ target, and back through both.
+
+    `middle` is the intermediate instance of the last `forward`, the one `second`'s variable map refers to.
+    """
 
     version: ClassVar[str] = "1"
 
@@ -26,9 +35,11 @@ class Composed:
         self.first = first
         self.second = second
         self.name = f"{second.name}∘{first.name}"
+        self.middle: Any = None
 
     def forward(self, source: Any) -> Any:
-        return self.second.forward(self.first.forward(source))
+        self.middle = self.first.forward(source)
+        return self.second.forward(self.middle)
 
     def backward(self, target_solution: Any) -> Any:
         return self.first.backward(self.second.backward(target_solution))

@@ -25,6 +25,11 @@ def amo_encoding(width: int) -> int:
     return EncType.pairwise if width <= PAIRWISE_LIMIT else EncType.seqcounter
 
 
+def index_orders(instance: PartitionInstance) -> list[np.ndarray]:
+    """Per group, the constrained tokens in index order: the order value precedence opens classes in by default."""
+    return [np.flatnonzero(mask) for mask in constrained_mask(instance)]
+
+
 class PartitionToCnf:
     """Partition recovery → CNF.
 
@@ -34,7 +39,7 @@ class PartitionToCnf:
       one label:   AMO_v y[c,v]                                         ∀ cells c
       samples:     ¬x[1,t_1,k_1] ∨ … ∨ ¬x[I,t_I,k_I] ∨ y[(k_1..k_I),v] ∀ distinct samples, ∀ cells
       precedence:  x[i,t_0,0];  x[i,t_j,k] → u[i,j-1,k-1];  u defined by u[i,j,k] ⇔ u[i,j-1,k] ∨ x[i,t_j,k]
-    The precedence order t_0, t_1, … is `precedence_orders` (token index order here; any fixed order is sound).
+    The precedence order t_0, t_1, … is `index_orders` (token index order here; any fixed order is sound).
     With noise, sample clauses carry a relaxation literal r_s and Σ_s mult_s·r_s ≤ max_violations.
     Size: Σ N_i K_i + V ΠK_i variables, O(n ΠK_i + Σ N_i K_i² + V² ΠK_i) clauses.
     Unconstrained tokens get no variables. Proof: docs/encodings.md.
@@ -59,8 +64,12 @@ class PartitionToCnf:
 
     def forward(self, instance: PartitionInstance) -> CNF:
         """The CNF; with integer `max_violations` > 0 it bounds the violated samples by a totalizer."""
+        return self._encode(instance, index_orders(instance))
+
+    def _encode(self, instance: PartitionInstance, orders: list[np.ndarray]) -> CNF:
+        """The CNF with value precedence along `orders` (per group, its constrained tokens in some fixed order)."""
         self.instance = instance
-        self.constrained = self.precedence_orders(instance)
+        self.constrained = orders
         self.cells = list(itertools.product(*(range(k) for k in instance.budgets)))
         noisy = instance.max_violations != 0
         cnf = CNF()
@@ -74,10 +83,6 @@ class PartitionToCnf:
             cnf.extend(bound.clauses)
         self.hard = cnf
         return cnf
-
-    def precedence_orders(self, instance: PartitionInstance) -> list[np.ndarray]:
-        """Per group, the constrained tokens in the order value precedence opens classes: by index."""
-        return [np.flatnonzero(mask) for mask in constrained_mask(instance)]
 
     def _class_clauses(self, cnf: CNF) -> None:
         for i, tokens in enumerate(self.constrained):

@@ -9,6 +9,7 @@ from typing import ClassVar, TypeVar
 import numpy as np
 from ortools.sat.python import cp_model
 
+from problems.cells import cell_strides
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import constrained_mask
 from reductions.deadline import paced
@@ -69,7 +70,7 @@ class PartitionToCpSat:
         rows, counts = np.unique(
             np.column_stack([self.instance.tokens, self.instance.label_ids]), axis=0, return_counts=True
         )
-        strides = np.cumprod((1, *self.instance.budgets[:0:-1]))[::-1]
+        strides = cell_strides(self.instance.budgets)
         noisy = self.instance.max_violations != 0
         for s, row in self._paced(enumerate(rows.tolist())):
             # label[Σ_i class[i,t_i]·stride_i] = v
@@ -101,12 +102,3 @@ class PartitionToCpSat:
             classes[i][t] = int(values[var.index])
         table = {cell: int(values[var.index]) for cell, var in zip(self.cells, self.label_var, strict=True)}
         return PartitionSolution(classes, table)
-
-    def exclude(self, canonical: PartitionSolution) -> None:
-        """Add "some constrained token leaves its canonical class" (uniqueness check under precedence)."""
-        moved = []
-        for (i, t), var in self._paced(self.class_var.items()):
-            leaves = self.model.new_bool_var(f"moved[{i},{t}]")
-            self.model.add(var != canonical.classes[i][t]).only_enforce_if(leaves)
-            moved.append(leaves)
-        self.model.add_bool_or(moved)

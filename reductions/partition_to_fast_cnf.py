@@ -10,8 +10,9 @@ from pysat.formula import CNF
 
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, constrained_mask
+from reductions.base import Composed
 from reductions.deadline import paced_rows
-from reductions.partition_to_cnf import PartitionToCnf
+from reductions.partition_to_cnf import PartitionToCnf, index_orders
 from reductions.partition_to_quotient import PartitionToQuotient
 
 
@@ -34,11 +35,12 @@ class PartitionToImpliedCnf(PartitionToCnf):
     version: ClassVar[str] = "3"
 
     def forward(self, instance: PartitionInstance) -> CNF:
+        """The direct CNF with precedence along `clique_first_orders`, plus the implied difference clauses."""
         self.must_differ: list[tuple[int, np.ndarray, np.ndarray]] = []  # (group, a tokens, b tokens)
         self.wide: list[tuple[list[int], np.ndarray, np.ndarray]] = []  # (differing groups, a tokens, b tokens)
         if instance.max_violations == 0 and instance.n_groups > 1 and _sample_pairs(instance) <= MAX_SAMPLE_PAIRS:
-            self._split_label_conflicts(instance)
-        cnf = super().forward(instance)
+            self.must_differ, self.wide = self._split_label_conflicts(instance)
+        cnf = self._encode(instance, clique_first_orders(instance, self.must_differ))
         if self.must_differ or self.wide:
             # appended in bulk: CNF.append/extend inspect every clause, which dominates at millions of clauses
             cnf.clauses.extend(self._difference_clauses())
@@ -46,19 +48,13 @@ class PartitionToImpliedCnf(PartitionToCnf):
             self.hard = cnf
         return cnf
 
-    def precedence_orders(self, instance: PartitionInstance) -> list[np.ndarray]:
-        """Index order, but with a clique of each group's must-differ graph first (up to K_i tokens)."""
-        orders = super().precedence_orders(instance)
-        for group, order in enumerate(orders):
-            pairs = [(a, b) for g, a, b in self.must_differ if g == group]
-            if pairs and instance.budgets[group] > 1:
-                lo, hi = (np.concatenate(side) for side in zip(*pairs, strict=True))
-                clique = _greedy_clique(np.minimum(lo, hi), np.maximum(lo, hi), instance.budgets[group])
-                orders[group] = np.concatenate([clique, order[~np.isin(order, clique)]])
-        return orders
-
-    def _split_label_conflicts(self, instance: PartitionInstance) -> None:
-        """Sample pairs that share a token and differ in label, by which other groups separate them."""
+    def _split_label_conflicts(
+        self, instance: PartitionInstance
+    ) -> tuple[list[tuple[int, np.ndarray, np.ndarray]], list[tuple[list[int], np.ndarray, np.ndarray]]]:
+        """Sample pairs that share a token and differ in label, by which other groups separate them: (pairs that
+        one group must split, as (group, a tokens, b tokens); pairs that one of several groups must split)."""
+        must_differ: list[tuple[int, np.ndarray, np.ndarray]] = []
+        wide: list[tuple[list[int], np.ndarray, np.ndarray]] = []
         rows = np.unique(np.column_stack([instance.tokens, instance.label_ids]), axis=0)
         for group in range(instance.n_groups):
             a, b = _label_conflicts_sharing(rows, group, self._check_deadline)
@@ -68,9 +64,10 @@ class PartitionToImpliedCnf(PartitionToCnf):
                 groups = [i for i, d in zip(others, pattern, strict=True) if d]
                 chosen = np.all(differ == np.asarray(pattern), axis=1)
                 if len(groups) == 1:  # the one differing group must split the two tokens
-                    self.must_differ.append((groups[0], a[chosen, groups[0]], b[chosen, groups[0]]))
+                    must_differ.append((groups[0], a[chosen, groups[0]], b[chosen, groups[0]]))
                 elif groups:  # an empty pattern is two contradictory samples: the direct CNF refutes them
-                    self.wide.append((groups, a[chosen], b[chosen]))
+                    wide.append((groups, a[chosen], b[chosen]))
+        return must_differ, wide
 
     def _difference_clauses(self) -> list[list[int]]:
         x_ids = [self._x_table(i) for i in range(self.instance.n_groups)]
@@ -122,6 +119,20 @@ class PartitionToImpliedCnf(PartitionToCnf):
         for chunk in paced_rows(np.concatenate(blocks), self.deadline, self.name):
             clauses.extend(chunk)
         return clauses
+
+
+def clique_first_orders(
+    instance: PartitionInstance, must_differ: list[tuple[int, np.ndarray, np.ndarray]]
+) -> list[np.ndarray]:
+    """Index order, but with a clique of each group's must-differ graph first (up to K_i tokens)."""
+    orders = index_orders(instance)
+    for group, order in enumerate(orders):
+        pairs = [(a, b) for g, a, b in must_differ if g == group]
+        if pairs and instance.budgets[group] > 1:
+            lo, hi = (np.concatenate(side) for side in zip(*pairs, strict=True))
+            clique = _greedy_clique(np.minimum(lo, hi), np.maximum(lo, hi), instance.budgets[group])
+            orders[group] = np.concatenate([clique, order[~np.isin(order, clique)]])
+    return orders
 
 
 MAX_SAMPLE_PAIRS = 2_000_000  # beyond this many pairs sharing a token, the implied clauses would not fit memory
@@ -190,60 +201,58 @@ def _different_clauses(x_table: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.
     return np.concatenate([np.column_stack([-x_table[lo, k], -x_table[hi, k]]) for k in range(x_table.shape[1])])
 
 
-class PartitionToFastCnf:
-    """Partition recovery → CNF for the fast backend: `PartitionToQuotient`, then `PartitionToImpliedCnf`.
+class PartitionToFastCnf(Composed):
+    """Partition recovery → CNF for the fast strategy: `PartitionToQuotient`, then `PartitionToImpliedCnf`.
 
     Both steps keep the solutions' projection on the class variables (the quotient up to lifting), so an UNSAT
     proof of this CNF (plus a blocking clause) refutes the same claim about the instance. `check` regenerates it
-    from the instance alone: the merges are a deterministic function of the samples.
+    from the instance alone: the merges are a deterministic function of the samples. The methods below take and
+    give instance-level partitions; the quotient in between is this map's own business.
     """
 
     name: ClassVar[str] = "partition->cnf+implied∘partition->quotient"
     version: ClassVar[str] = "3"
 
     def __init__(self, deadline: float | None = None) -> None:
-        self.deadline = deadline  # `encode` stops here (the linear-time `reduce` needs no deadline)
-        self.quotient = PartitionToQuotient()
-        self.inner = PartitionToImpliedCnf()
-
-    def forward(self, instance: PartitionInstance) -> CNF:
-        self.reduce(instance)
-        return self.encode()
-
-    def reduce(self, instance: PartitionInstance) -> PartitionInstance:
-        """The first step alone (linear time): a caller may stop here when a guess already explains the samples."""
-        self.instance = instance
-        self.reduced = self.quotient.forward(instance)
-        return self.reduced
-
-    def encode(self) -> CNF:
-        """The second step, on the quotient from `reduce`; it raises `TimeLimitReached` past `self.deadline`."""
-        self.inner.deadline = self.deadline
-        self.hard = self.inner.forward(self.reduced)
-        return self.hard
-
-    def backward(self, assignment: Sequence[int]) -> PartitionSolution:
-        return self.quotient.backward(self.inner.backward(assignment))
+        super().__init__(PartitionToQuotient(), PartitionToImpliedCnf(deadline))  # the quotient is linear time
+        self.quotient: PartitionToQuotient = self.first  # type: ignore[assignment]
+        self.implied: PartitionToImpliedCnf = self.second  # type: ignore[assignment]
 
     def blocking_for_assignment(self, assignment: Sequence[int]) -> list[int]:
         """The uniqueness blocking clause for a model, computed on the (small) quotient."""
-        solution = self.inner.backward(assignment)
-        masks = constrained_mask(self.reduced)
-        return self.inner.blocking_clause(PartitionSolution(canonical_classes(solution.classes, masks), {}))
+        solution = self.implied.backward(assignment)
+        masks = constrained_mask(self.middle)
+        return self.implied.blocking_clause(PartitionSolution(canonical_classes(solution.classes, masks), {}))
 
     def blocking_clause(self, canonical: PartitionSolution) -> list[int]:
         """The blocking clause of an instance-level canonical solution: read each block's class off a member."""
-        classes = []
-        for i, blocks in enumerate(self.quotient.block_of):
-            per_block = np.zeros(self.reduced.sizes[i], dtype=np.int64)
-            per_block[blocks] = np.asarray(canonical.classes[i], dtype=np.int64)
-            classes.append(per_block)
-        masks = constrained_mask(self.reduced)
-        return self.inner.blocking_clause(PartitionSolution(canonical_classes(classes, masks), {}))
+        return self.implied.blocking_clause(PartitionSolution(self._on_quotient(canonical.classes), {}))
+
+    def phases(self, classes: Sequence[Sequence[int]]) -> list[int]:
+        """Literals of the class variables that agree with instance-level `classes` (numbered as precedence
+        numbers them, so they agree with the symmetry breaking): initial phases for a search near a guess."""
+        numbered = self.implied.in_precedence_numbering(self._on_quotient(classes, canonical=False))
+        return [
+            self.implied.x(i, t, k) if numbered[i][t] == k else -self.implied.x(i, t, k)
+            for i, mask in enumerate(constrained_mask(self.middle))
+            for t in np.flatnonzero(mask).tolist()
+            for k in range(self.middle.budgets[i])
+        ]
 
     def var_map(self) -> dict[str, Any]:
         """x and y of the quotient's CNF; `blocks` maps each token to its quotient token (absent when unmerged)."""
-        meaning: dict[str, Any] = self.inner.var_map()
+        meaning: dict[str, Any] = self.implied.var_map()
         if self.quotient.merged:
             meaning["blocks"] = [blocks.tolist() for blocks in self.quotient.block_of]
         return meaning
+
+    def _on_quotient(self, classes: Sequence[Sequence[int]], canonical: bool = True) -> list[Any]:
+        """Instance-level classes as classes of the quotient's tokens (each block takes a member's class)."""
+        per_block_classes = []
+        for i, blocks in enumerate(self.quotient.block_of):
+            per_block = np.zeros(self.middle.sizes[i], dtype=np.int64)
+            per_block[blocks] = np.asarray(classes[i], dtype=np.int64)
+            per_block_classes.append(per_block)
+        if not canonical:
+            return per_block_classes
+        return canonical_classes(per_block_classes, constrained_mask(self.middle))

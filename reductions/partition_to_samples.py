@@ -6,12 +6,12 @@ and returns a class per token plus a label id per cell; `backward` turns that fl
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
+from problems.cells import cell_count, cell_tuples
 from problems.partition import PartitionInstance, PartitionSolution
 
 NO_LABEL = -1
@@ -47,17 +47,13 @@ class PartitionToSamples:
         return SampleArrays(instance.tokens, instance.label_ids, instance.sizes, instance.budgets, instance.n_labels)
 
     def backward(self, assignment: list[int]) -> PartitionSolution:
-        expected = sum(self.sizes) + math.prod(self.budgets)
+        expected = sum(self.sizes) + cell_count(self.budgets)
         if len(assignment) != expected:
             raise ValueError(f"assignment has {len(assignment)} entries, expected {expected}")
         classes, start = [], 0
         for size in self.sizes:
             classes.append([int(k) for k in assignment[start : start + size]])
             start += size
-        cells = np.unravel_index(np.arange(math.prod(self.budgets)), self.budgets)
-        table = {
-            tuple(int(axis[flat]) for axis in cells): int(label)
-            for flat, label in enumerate(assignment[start:])
-            if label != NO_LABEL
-        }
+        cells = cell_tuples(np.arange(cell_count(self.budgets)), self.budgets)
+        table = {cells[flat]: int(label) for flat, label in enumerate(assignment[start:]) if label != NO_LABEL}
         return PartitionSolution(classes, table)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from problems.answers import Answer, AnswerStatus
 from problems.bilinear import BilinearSolution, fraction_text, to_fraction, verify_bilinear
 from problems.cnf_formula import CnfSolution, formula_from_dict, verify_assignment
-from problems.errors import InvalidInstance, VerificationFailed
+from problems.errors import InvalidInstance, VerificationFailed, from_validation_error
 from problems.graph import ColouringSolution, colouring_from_dict, verify_colouring
 from problems.separability import TwoPlanes, separability_from_dict, separates
 from problems.verify import verify_partition
@@ -97,8 +97,7 @@ def _answer(data: Any) -> Answer:
     try:
         return Answer.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInstance(first["msg"], "solution." + ".".join(map(str, first["loc"]))) from exc
+        raise from_validation_error(exc, InvalidInstance, "solution") from exc
 
 
 def _int_list(data: Any, key: str) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -70,8 +69,3 @@ class Settings(InputLimits):
 
     def log_dir(self) -> Path:
         return self.db.with_name(self.db.name + ".logs")
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

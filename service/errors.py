@@ -23,6 +23,7 @@ from problems.errors import (
     UnknownBackend,
     UnknownKind,
     VerificationFailed,
+    field_path,
 )
 
 logger = logging.getLogger("latentsat.service")
@@ -127,13 +128,7 @@ def validation_field(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
-    path = ""
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
+    return field_path(parts)
 
 
 def install_error_handlers(app: FastAPI, retry_after: int) -> None:

@@ -1,39 +1,30 @@
-"""Instance formats the service accepts per problem kind: JSON for every kind, `.npz` where a kind has a loader."""
+"""Instances as the service stores them: bytes in an input format, read through the kinds registry.
+
+Which kinds read which formats (JSON for every kind, `.npz` where a kind has a loader) is the kinds registry's
+business (`solvers/kinds.py`); this module only places the errors under the request's `instance` field.
+"""
 
 from __future__ import annotations
 
-import importlib
-import json
 import zipfile
-from collections.abc import Callable
 from typing import Any
 
-from problems.errors import InstanceTooLarge, InvalidInstance, LatentsatError
+from problems.errors import InstanceTooLarge, InvalidInstance, LatentsatError, UnsolvableKind, nested_field
 from problems.limits import InputLimits, active_limits, limits_in_force
-from solvers.pipeline import get_kind
-
-# kind → "module:function" that turns `.npz` bytes into the kind's parsed instance.
-NPZ_LOADERS: dict[str, str] = {"partition": "problems.partition:load_npz"}
-
-
-def npz_loader(kind: str) -> Callable[[bytes], Any]:
-    if kind not in NPZ_LOADERS:
-        raise InvalidInstance(f"problem kind {kind!r} takes JSON only, not .npz", "file")
-    module, name = NPZ_LOADERS[kind].split(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+from solvers.kinds import read_instance
 
 
 def parse_instance(kind: str, fmt: str, blob: bytes, limits: InputLimits | None = None) -> Any:
     """The kind's parsed instance from stored bytes, every size checked against `limits` (default: the
     environment's) before any array is built; errors name fields under `instance.`."""
-    loader = npz_loader(kind) if fmt == "npz" else get_kind(kind).parse
     try:
         with limits_in_force(limits or active_limits()):
-            return loader(blob) if fmt == "npz" else loader(json.loads(blob))
-    except InvalidInstance as exc:
-        raise InvalidInstance(Exception.__str__(exc), _under_instance(exc.field)) from exc
-    except InstanceTooLarge as exc:
-        raise InstanceTooLarge(Exception.__str__(exc), _under_instance(exc.field)) from exc
+            return read_instance(blob, fmt, kind)[1]
+    except UnsolvableKind:
+        raise
+    except (InvalidInstance, InstanceTooLarge) as exc:  # "file": the upload itself, not a field in it
+        field = exc.field if exc.field == "file" else nested_field("instance", exc.field)
+        raise type(exc)(Exception.__str__(exc), field) from exc
     except LatentsatError:
         raise
     except (ValueError, TypeError, OverflowError, KeyError, IndexError, EOFError, OSError, zipfile.BadZipFile) as exc:
@@ -42,12 +33,6 @@ def parse_instance(kind: str, fmt: str, blob: bytes, limits: InputLimits | None 
         raise InvalidInstance(
             f"not {what}: {type(exc).__name__}: {exc}", "file" if fmt == "npz" else "instance"
         ) from exc
-
-
-def _under_instance(field: str | None) -> str:
-    if not field or field == "body":
-        return "instance"
-    return "instance" + (field if field.startswith("[") else "." + field)
 
 
 def sample_count(parsed: Any) -> int | None:

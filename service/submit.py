@@ -6,18 +6,18 @@ import hashlib
 import json
 from typing import Any
 
-from latentsat.kind_hints import refuse_unsolvable_kind
 from problems.answers import SolveOptions
-from problems.errors import InvalidInstance, InvalidOptions
+from problems.errors import InvalidOptions
 from service.config import Settings
 from service.formats import parse_instance, sample_count
 from service.store import NewJob
-from solvers.base import get_backend
-from solvers.pipeline import get_kind
+from solvers.kinds import get_kind
+from solvers.strategies import check_options, default_backend
 
 
-def granted_options(options: SolveOptions, settings: Settings) -> SolveOptions:
-    """Fill the server's default time limit, refuse one above the maximum, and check the backend exists here."""
+def granted_options(options: SolveOptions, settings: Settings, kind: str = "partition") -> SolveOptions:
+    """Fill the server's default time limit, refuse one above the maximum, and check the backend (or strategy)
+    and its sub-solver exist here and serve this kind."""
     if "time_limit" not in options.model_fields_set:
         options = options.model_copy(update={"time_limit": min(settings.default_time_limit, settings.max_time_limit)})
     if options.time_limit > settings.max_time_limit:
@@ -25,7 +25,7 @@ def granted_options(options: SolveOptions, settings: Settings) -> SolveOptions:
             f"time limit {options.time_limit} s exceeds this server's maximum of {settings.max_time_limit} s",
             "options.time_limit",
         )
-    get_backend(options.backend, options.solver)  # raises naming options.backend / options.solver
+    check_options(kind, options)  # raises naming options.backend / options.solver; builds nothing
     return options
 
 
@@ -39,15 +39,12 @@ def prepare_job(
     idempotency_key: str | None,
 ) -> NewJob:
     """Validate everything that can be checked before solving, so bad input is a 4xx now, not a failed job later."""
-    refuse_unsolvable_kind(kind)
-    get_kind(kind)
-    options = granted_options(options, settings)
-    try:
-        parsed = parse_instance(kind, fmt, blob, settings)  # every size limit, before any array is built
-    except InvalidInstance as exc:
-        if exc.field == "instance.kind":  # e.g. an R3 target sent as a partition: say what to do instead
-            refuse_unsolvable_kind(None, blob)
-        raise
+    get_kind(kind)  # a kind we read but do not solve is refused naming the way (solvers.kinds.NOT_SOLVED_HERE)
+    options = granted_options(options, settings, kind)
+    parsed = parse_instance(kind, fmt, blob, settings)  # every size limit, before any array is built
+    if options.backend is None:  # the default is a per-instance choice: recorded with the job, as it will run
+        options = options.model_copy(update={"backend": default_backend(parsed)})
+        check_options(kind, options)
     n_samples = sample_count(parsed)
     option_data = options.model_dump(mode="json")
     return NewJob(

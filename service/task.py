@@ -16,12 +16,11 @@ from typing import Any
 
 from problems.answers import SolveOptions
 from problems.errors import LatentsatError
-from solvers.base import SOLVER_MODULES
+from solvers.registry import SOLVER_MODULES
 
 # What a worker imports before its first job: the service's parsing and every backend with its solver libraries.
 PRELOAD = ["service.formats", "solvers.pipeline", "problems.generate", *SOLVER_MODULES]
 # Error codes that mean the input was bad rather than that something broke.
-INPUT_CODES = frozenset({"invalid_instance", "invalid_options", "unknown_backend", "unknown_kind"})
 
 Outcome = tuple[str, Any]
 """What a worker reports: ("ok", answer dict) or ("error", {reason, code, message, field?}).
@@ -57,10 +56,10 @@ class Task:
 def solve_blob(kind: str, fmt: str, blob: bytes, options: dict[str, Any]) -> dict[str, Any]:
     """Parse the stored instance and solve it through the kind's pipeline; the answer as JSON data (SPEC §3)."""
     from service.formats import parse_instance
-    from solvers.pipeline import get_kind
+    from solvers.pipeline import solve
 
     parsed = parse_instance(kind, fmt, blob)
-    answer = get_kind(kind).solve(parsed, SolveOptions.model_validate(options))
+    answer = solve(parsed, SolveOptions.model_validate(options))
     return answer.model_dump(mode="json")  # type: ignore[no-any-return]
 
 
@@ -91,7 +90,7 @@ def run_task(task: Task, log: Log) -> Outcome:
     except MemoryError:
         outcome = ("error", {"reason": "memory", "code": "memory", "message": "the job exceeded its memory cap"})
     except LatentsatError as exc:
-        reason = "invalid" if exc.code in INPUT_CODES else "error"
+        reason = "invalid" if exc.caller_fault else "error"
         outcome = ("error", {"reason": reason, "code": exc.code, "message": str(exc), "field": exc.field})
     except BaseException as exc:  # report every failure to the supervisor rather than die silently
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
 
 import numpy as np
 
 from problems.lsa.fit import FitTarget, phi_np
 from problems.lsa.markov import unique_pairs
-from solvers.base import Limits, SolveResult, Status, always_available, only_solver, wrong_target
+from solvers.base import Limits, SolveResult, Status
 
 LEARNING_RATE = 0.01
 MAX_STEPS = 20_000
@@ -34,47 +33,37 @@ def loss_and_grad(target: FitTarget, b: np.ndarray, a: np.ndarray) -> tuple[floa
     return float(res @ target.weight @ res), grad_b, grad_a
 
 
-class AdamBackend:
-    """Adam on (b, A) from a seeded small random start; `assignment` is b then A row-major (floats)."""
+def fit_adam(target: FitTarget, limits: Limits) -> SolveResult:
+    """Adam on (b, A) from a seeded small random start: the `adam` sub-solver of the `gradient` backend.
 
-    name: ClassVar[str] = "gradient"
-    accepts: ClassVar[frozenset[str]] = frozenset({"phi-fit"})
-    proofs: ClassVar[bool] = False
-
-    def __init__(self, solver: str = "adam") -> None:
-        self.solver = only_solver("gradient", solver, "adam")
-
-    available = staticmethod(always_available)
-
-    def solve(self, target: Any, limits: Limits) -> SolveResult:
-        if not isinstance(target, FitTarget):
-            raise wrong_target("gradient", type(target).__name__)
-        start = time.perf_counter()
-        rng = np.random.default_rng(limits.seed)
-        d = target.d
-        params = [rng.normal(0, 0.1, d + 1), rng.normal(0, 0.1, (d + 1, d))]
-        moments = [np.zeros_like(p) for p in params]
-        squares = [np.zeros_like(p) for p in params]
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
-        best = (np.inf, params[0].copy(), params[1].copy())
-        step = 0
-        for step in range(1, MAX_STEPS + 1):
-            value, *grads = loss_and_grad(target, *params)
-            if value < best[0]:
-                best = (value, params[0].copy(), params[1].copy())
-            for i, grad in enumerate(grads):
-                moments[i] = beta1 * moments[i] + (1 - beta1) * grad
-                squares[i] = beta2 * squares[i] + (1 - beta2) * grad**2
-                m_hat = moments[i] / (1 - beta1**step)
-                v_hat = squares[i] / (1 - beta2**step)
-                params[i] = params[i] - LEARNING_RATE * m_hat / (np.sqrt(v_hat) + eps)
-            if step % 500 == 0 and time.perf_counter() - start > limits.seconds:
-                break
-        value, b, a = best
-        return SolveResult(
-            Status.SATISFIABLE,
-            assignment=[*b.tolist(), *a.reshape(-1).tolist()],  # type: ignore[list-item]
-            objective=value,
-            wall_s=time.perf_counter() - start,
-            stats={"solver": "adam", "steps": step, "lr": LEARNING_RATE},
-        )
+    `assignment` is the best (b, A) seen, b then A row-major (floats); `objective` its loss.
+    """
+    start = time.perf_counter()
+    rng = np.random.default_rng(limits.seed)
+    d = target.d
+    params = [rng.normal(0, 0.1, d + 1), rng.normal(0, 0.1, (d + 1, d))]
+    moments = [np.zeros_like(p) for p in params]
+    squares = [np.zeros_like(p) for p in params]
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    best = (np.inf, params[0].copy(), params[1].copy())
+    step = 0
+    for step in range(1, MAX_STEPS + 1):
+        value, *grads = loss_and_grad(target, *params)
+        if value < best[0]:
+            best = (value, params[0].copy(), params[1].copy())
+        for i, grad in enumerate(grads):
+            moments[i] = beta1 * moments[i] + (1 - beta1) * grad
+            squares[i] = beta2 * squares[i] + (1 - beta2) * grad**2
+            m_hat = moments[i] / (1 - beta1**step)
+            v_hat = squares[i] / (1 - beta2**step)
+            params[i] = params[i] - LEARNING_RATE * m_hat / (np.sqrt(v_hat) + eps)
+        if step % 500 == 0 and time.perf_counter() - start > limits.seconds:
+            break
+    value, b, a = best
+    return SolveResult(
+        Status.SATISFIABLE,
+        assignment=[*b.tolist(), *a.reshape(-1).tolist()],
+        objective=value,
+        wall_s=time.perf_counter() - start,
+        stats={"solver": "adam", "steps": step, "lr": LEARNING_RATE},
+    )

@@ -13,11 +13,12 @@ import numpy as np
 from pysat.formula import CNF
 
 from problems.answers import Answer, AnswerStatus
+from problems.errors import UnknownKind
 from problems.neighbours import induced_table, is_distinct_label_witness
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, constrained_mask, verify_partition
-from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
-from reductions.partition_to_fast_cnf import PartitionToFastCnf
+from reductions.partition_to_cnf import PartitionToMaxSat
+from reductions.registry import ReductionEntry, get_reduction
 from solvers.proofs import Checker, check_proof, dimacs, sha256_text
 
 
@@ -117,20 +118,23 @@ def _check_refutation(instance: PartitionInstance, answer: Answer, checker: Chec
     return CheckReport(True, f"solution verified; proof accepted by the {used} checker", used.value)
 
 
+def cnf_encoding(name: str) -> ReductionEntry | None:
+    """The registered encoding of partition instances into a CNF (or WCNF) named `name`, if there is one."""
+    try:
+        entry = get_reduction(name)
+    except UnknownKind:
+        return None
+    return entry if entry.source == "partition" and entry.target in ("cnf", "wcnf") else None
+
+
 def _regenerate(instance: PartitionInstance, answer: Answer) -> CNF | str:
     """The CNF the certificate must refute, rebuilt from the instance and the answer alone."""
     certificate = answer.certificate
     assert certificate is not None
-    encoders: dict[str, type[PartitionToCnf | PartitionToFastCnf]] = {
-        PartitionToCnf.name: PartitionToCnf,
-        PartitionToMaxSat.name: PartitionToMaxSat,
-        PartitionToFastCnf.name: PartitionToFastCnf,
-    }
-    encoder_class = encoders.get(certificate.encoder or "")
-    if encoder_class is None or certificate.encoder_version != encoder_class.version:
+    entry = cnf_encoding(certificate.encoder or "")
+    if entry is None or certificate.encoder_version != entry.version:
         return f"unknown encoder {certificate.encoder!r} version {certificate.encoder_version!r}"
-    encoder = encoder_class()
-    cnf = encoder.forward(instance)
+    cnf, encoder = entry.encode(instance)
     if answer.status is AnswerStatus.UNIQUE:
         assert answer.classes is not None
         blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))

@@ -6,7 +6,7 @@ import time
 from typing import Any, ClassVar
 
 from problems.errors import SolverFailed
-from solvers.base import Limits, SolveResult, Status, importable, only_solver, target_kind, wrong_target
+from solvers.base import Backend, Limits, SolveResult, Status, importable
 from solvers.child import ChildCrashed, ChildTimeout, run_in_child
 
 # CP-SAT stops itself at its time limit, but only once it checks the clock: loading and presolving a large model
@@ -16,23 +16,19 @@ IN_PROCESS_MAX_CONSTRAINTS = 20_000
 KILL_MARGIN_S = 0.5  # CP-SAT's own stop at the limit comes first and keeps its best solution; the kill is a backstop
 
 
-class CpSatBackend:
+class CpSatBackend(Backend):
     """CP-SAT on a `CpModel`: in this process for small models, in a child killed at the deadline for large ones."""
 
     name: ClassVar[str] = "cpsat"
     accepts: ClassVar[frozenset[str]] = frozenset({"cpsat"})
-    proofs: ClassVar[bool] = False
-
-    def __init__(self, solver: str = "cpsat") -> None:
-        self.solver = only_solver("cpsat", solver, "cpsat")
+    default_solver: ClassVar[str] = "cpsat"
 
     @staticmethod
     def available() -> bool:
         return importable("ortools.sat.python.cp_model")
 
     def solve(self, target: Any, limits: Limits) -> SolveResult:
-        if target_kind(target) not in self.accepts:
-            raise wrong_target("cpsat", target_kind(target))
+        self.check_target(target)
         start = time.perf_counter()
         if len(target.proto.constraints) < IN_PROCESS_MAX_CONSTRAINTS:
             result = _solve_model(target, limits)

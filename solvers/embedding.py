@@ -6,8 +6,9 @@ Model. Token t of group i has an embedding e_i[t] ∈ R^D. A one-hidden-layer ML
 trained on the mean cross-entropy −log p[y] (plus a small L2 on the embeddings, which pulls the tokens of one class
 together) with Adam on shuffled minibatches, seeded. Then each group's embeddings are clustered into K_i classes
 by k-means (k-means++ seeding, several restarts), and each reached cell of g takes the majority label of its
-samples. The backend is incomplete: it reports SATISFIABLE only when that partition explains every sample, and
-UNKNOWN (with its best partition) otherwise. It never claims infeasibility or uniqueness.
+samples. It is the `mlp` sub-solver of the `gradient` backend (solvers/gradient.py), an incomplete heuristic: it
+reports SATISFIABLE only when that partition explains every sample, and UNKNOWN (with its best partition) otherwise.
+It never claims infeasibility or uniqueness.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
+from problems.cells import cell_count, sample_cells
 from problems.errors import InvalidOptions
-from solvers.base import Limits, SolveResult, Status, always_available, target_kind, wrong_target
+from reductions.partition_to_samples import SampleArrays
+from solvers.base import Limits, SolveResult, Status
 
 CLUSTER_RESERVE_S = 0.5  # wall seconds kept back from training for clustering and the table
 
@@ -58,34 +61,23 @@ class GradientConfig:
         return cls(**values)
 
 
-class EmbeddingBackend:
-    """Embeddings + MLP trained by Adam, then per-group k-means; an incomplete heuristic (never proves anything)."""
+def learn_partition(target: SampleArrays, config: GradientConfig, limits: Limits) -> SolveResult:
+    """Train, cluster, tabulate: SATISFIABLE when the partition explains every sample, else UNKNOWN (never more).
 
-    name: ClassVar[str] = "gradient"
-    accepts: ClassVar[frozenset[str]] = frozenset({"samples"})
-    proofs: ClassVar[bool] = False
-    complete: ClassVar[bool] = False
-
-    def __init__(self, solver: str = "mlp") -> None:
-        self.config = GradientConfig.parse(solver)
-        self.solver = solver
-
-    available = staticmethod(always_available)
-
-    def solve(self, target: Any, limits: Limits) -> SolveResult:
-        if target_kind(target) not in self.accepts:
-            raise wrong_target("gradient", target_kind(target))
-        start = time.perf_counter()
-        deadline = start + max(limits.seconds - CLUSTER_RESERVE_S, 0.0)
-        rng = np.random.default_rng(limits.seed)
-        params, train_stats = train(target, self.config, rng, deadline)
-        features = cluster_features(params, target, self.config, rng)
-        classes = [kmeans(f, k, rng, self.config.restarts) for f, k in zip(features, target.budgets, strict=True)]
-        table, explained = majority_table(target, classes)
-        status = Status.SATISFIABLE if explained == len(target.labels) else Status.UNKNOWN
-        assignment = [int(k) for group in classes for k in group] + [int(v) for v in table]
-        stats = {**train_stats, "explained": int(explained), "explained_fraction": explained / len(target.labels)}
-        return SolveResult(status, assignment=assignment, wall_s=time.perf_counter() - start, stats=stats)
+    `assignment`: a class per token (group by group), then a label id per cell (-1 unset), as `PartitionToSamples`
+    decodes it.
+    """
+    start = time.perf_counter()
+    deadline = start + max(limits.seconds - CLUSTER_RESERVE_S, 0.0)
+    rng = np.random.default_rng(limits.seed)
+    params, train_stats = train(target, config, rng, deadline)
+    features = cluster_features(params, target, config, rng)
+    classes = [kmeans(f, k, rng, config.restarts) for f, k in zip(features, target.budgets, strict=True)]
+    table, explained = majority_table(target, classes)
+    status = Status.SATISFIABLE if explained == len(target.labels) else Status.UNKNOWN
+    assignment = [int(k) for group in classes for k in group] + [int(v) for v in table]
+    stats = {**train_stats, "explained": int(explained), "explained_fraction": explained / len(target.labels)}
+    return SolveResult(status, assignment=assignment, wall_s=time.perf_counter() - start, stats=stats)
 
 
 # ---------------------------------------------------------------- training
@@ -247,9 +239,8 @@ def _kmeans_plus_plus(points: np.ndarray, k: int, rng: np.random.Generator) -> n
 
 def majority_table(target: Any, classes: list[np.ndarray]) -> tuple[np.ndarray, int]:
     """Each reached cell takes its most frequent label (-1 where unreached); also the number of samples explained."""
-    budgets = target.budgets
-    cell_of = np.ravel_multi_index(tuple(classes[i][target.tokens[:, i]] for i in range(len(budgets))), budgets)
-    n_cells, n_labels = math.prod(budgets), max(target.n_labels, 1)
+    cell_of = sample_cells(target.tokens, classes, target.budgets)
+    n_cells, n_labels = cell_count(target.budgets), max(target.n_labels, 1)
     counts = np.bincount(cell_of * n_labels + target.labels, minlength=n_cells * n_labels).reshape(n_cells, n_labels)
     table = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1)
     return table, int(counts.max(axis=1).sum())

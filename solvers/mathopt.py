@@ -7,23 +7,25 @@ import time
 from typing import Any, ClassVar
 
 from problems.errors import InvalidOptions
-from solvers.base import Limits, SolveResult, Status, importable, wrong_target
+from solvers.base import Backend, Limits, SolveResult, Status, importable
 
 # CP-SAT is left out: it rounds continuous variables to a scaled integer grid, so its INFEASIBLE is unsound here.
 SOLVERS = ("gscip", "highs")
 
 
-class MathOptBackend:
-    """A MathOpt `Model`; `assignment` holds the value of every model variable (floats), in creation order."""
+class MathOptBackend(Backend):
+    """A MathOpt `Model`; `assignment` holds the value of every model variable (floats), in creation order.
+    Its `infeasible` rests on the solver's floating-point tolerances: never a checked certificate."""
 
     name: ClassVar[str] = "mathopt"
     accepts: ClassVar[frozenset[str]] = frozenset({"mathopt"})
-    proofs: ClassVar[bool] = False
+    default_solver: ClassVar[str] = "gscip"
 
-    def __init__(self, solver: str = "gscip") -> None:
+    @classmethod
+    def check_solver(cls, solver: str) -> str:
         if solver not in SOLVERS:
             raise InvalidOptions(f"mathopt solver must be one of {SOLVERS}, not {solver!r}", "options.solver")
-        self.solver = solver
+        return solver
 
     @staticmethod
     def available() -> bool:
@@ -32,8 +34,7 @@ class MathOptBackend:
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         from ortools.math_opt.python import mathopt
 
-        if not type(target).__module__.startswith("ortools.math_opt"):
-            raise wrong_target("mathopt", type(target).__name__)
+        self.check_target(target)
         solver_type = {
             "gscip": mathopt.SolverType.GSCIP,
             "highs": mathopt.SolverType.HIGHS,

@@ -21,21 +21,12 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
 from typing import Any
+
+from problems.answers import Checker
 
 # The RUP checker rebuilds its propagator without the deleted clauses once they outnumber the live ones (and this).
 REBUILD_AFTER_DELETIONS = 10_000
-
-
-class Checker(StrEnum):
-    """Which checker accepts a proof: `drup` (formally verified), `rup` (fast, ours), `backward` (ours), or `auto`
-    (`rup`: drup has no watched literals and takes 100× the solve time even on proofs of a thousand lemmas)."""
-
-    DRUP = "drup"
-    RUP = "rup"
-    BACKWARD = "backward"
-    AUTO = "auto"
 
 
 class MalformedProof(ValueError):
@@ -351,54 +342,6 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def checked_drup_certificate(
-    formula: list[list[int]],
-    proof_lines: list[str],
-    checker: Checker,
-    *,
-    claim: str,
-    encoder: Any,
-    instance_sha256: str,
-    embed_cnf: bool,
-    extra: list[list[int]] | None = None,
-    seconds: float | None = None,
-) -> Any:
-    """Check a solver's DRUP proof of `formula` and wrap it as a certificate; a rejected proof is our bug.
-
-    The certificate carries `formula` as DIMACS text (or its hash); the checker reads the same clause lists, which
-    saves parsing the text back. `encoder` is the reduction that produced the CNF (its `name`, `version` and
-    `var_map()` go in the certificate). With `seconds`, a large check runs in a child process killed at that
-    budget (the job's time limit covers it); a check cut short gives `checked: false`, and `latentsat check` can
-    finish it later.
-    """
-    import time
-
-    from problems.answers import Certificate
-    from problems.errors import VerificationFailed
-
-    proof = proof_text(proof_lines)
-    cnf_text = dimacs(formula)
-    start = time.perf_counter()
-    valid, used = _bounded_check(formula, proof, checker, seconds)
-    if valid is False:
-        raise VerificationFailed(f"the solver's DRUP proof was rejected by the {used} checker")
-    return Certificate(
-        kind="drup",
-        checked=valid is True,
-        claim=f"refuted: {claim}" if valid else f"proof not checked within the time limit: {claim}",
-        encoder=encoder.name,
-        encoder_version=encoder.version,
-        instance_sha256=instance_sha256,
-        cnf_sha256=sha256_text(cnf_text),
-        cnf=cnf_text if embed_cnf else None,
-        proof=proof,
-        extra_clauses=extra or [],
-        variables=encoder.var_map(),
-        checker=used.value,
-        check_s=round(time.perf_counter() - start, 4),
-    )
-
-
 # A rup check this small takes well under a second (0.08-0.23 s at 43k clauses and 7-12k steps): with at least
 # that much budget left it is not worth a fork and a copy of the formula.
 IN_PROCESS_CHECK_MAX_CLAUSES = 60_000
@@ -406,10 +349,11 @@ IN_PROCESS_CHECK_MAX_STEPS = 20_000
 IN_PROCESS_CHECK_MIN_BUDGET_S = 1.0
 
 
-def _bounded_check(
+def check_within(
     formula: list[list[int]], proof: str, checker: Checker, seconds: float | None
 ) -> tuple[bool | None, Checker]:
-    """`check_steps`, or (None, checker) when a time budget is given and runs out first."""
+    """`check_steps` on the proof text, or (None, checker) when a time budget (seconds) is given and runs out
+    first: a large check runs in a child process killed at the budget."""
     try:
         steps = parse_drup_steps(proof)
     except MalformedProof:

@@ -6,10 +6,10 @@ import time
 from typing import Any, ClassVar
 
 from problems.lsa.structure import PhiTarget, realise_on_grid, realise_over_reals
-from solvers.base import Limits, SolveResult, Status, always_available, only_solver, wrong_target
+from solvers.base import Backend, Limits, SolveResult, Status
 
 
-class StructureBackend:
+class StructureBackend(Backend):
     """Decides φ(b, A) = X on a grid (complete) or over the reals (UNKNOWN on degenerate supports).
 
     `assignment` holds the exact values, b then A row-major (Fractions, or Radicals over the reals).
@@ -18,16 +18,10 @@ class StructureBackend:
 
     name: ClassVar[str] = "structure"
     accepts: ClassVar[frozenset[str]] = frozenset({"phi"})
-    proofs: ClassVar[bool] = False
+    default_solver: ClassVar[str] = "support-enumeration"
 
-    def __init__(self, solver: str = "support-enumeration") -> None:
-        self.solver = only_solver("structure", solver, "support-enumeration")
-
-    available = staticmethod(always_available)
-
-    def solve(self, target: Any, limits: Limits) -> SolveResult:
-        if not isinstance(target, PhiTarget):
-            raise wrong_target("structure", type(target).__name__)
+    def solve(self, target: PhiTarget, limits: Limits) -> SolveResult:
+        self.check_target(target)
         start = time.perf_counter()
         if target.grid is not None:
             found = realise_on_grid(target.x, target.d, list(target.grid))

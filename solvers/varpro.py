@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from problems.lsa.fit import FitTarget, best_a_np
 from solvers.adam import loss_and_grad
-from solvers.base import Limits, SolveResult, Status, always_available, only_solver, wrong_target
+from solvers.base import Backend, Limits, SolveResult, Status
 
 RESTARTS = 24
 ITERATIONS = 300
 
 
-class VarProBackend:
+class VarProBackend(Backend):
     """min_b f(b), f(b) = min_A (φ(b,A) − x)ᵀ W (φ(b,A) − x); f(λb) = f(b), so b stays on the unit sphere.
 
     Multi-start descent with the exact gradient of f (envelope theorem) and a backtracking line search.
@@ -24,16 +24,11 @@ class VarProBackend:
 
     name: ClassVar[str] = "varpro"
     accepts: ClassVar[frozenset[str]] = frozenset({"phi-fit"})
-    proofs: ClassVar[bool] = False
+    complete: ClassVar[bool] = False  # a local method: an upper bound, never a proof
+    default_solver: ClassVar[str] = "varpro"
 
-    def __init__(self, solver: str = "varpro") -> None:
-        self.solver = only_solver("varpro", solver, "varpro")
-
-    available = staticmethod(always_available)
-
-    def solve(self, target: Any, limits: Limits) -> SolveResult:
-        if not isinstance(target, FitTarget):
-            raise wrong_target("varpro", type(target).__name__)
+    def solve(self, target: FitTarget, limits: Limits) -> SolveResult:
+        self.check_target(target)
         start = time.perf_counter()
         rng = np.random.default_rng(limits.seed)
         best_value, best_b = np.inf, np.ones(target.d + 1)

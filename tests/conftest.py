@@ -10,7 +10,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import pytest
 from hypothesis import HealthCheck, settings
 
-from solvers.base import is_complete, registry
+from solvers.registry import registry
 
 settings.register_profile(
     "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True, derandomize=True
@@ -20,7 +20,7 @@ settings.load_profile("ci")
 # Complete partition backends only: heuristics (gradient) never answer `infeasible`, so brute-force agreement does
 # not apply; the fast backend has its own brute-force property tests (tests/test_fast_backend.py).
 INSTALLED_BACKENDS = [
-    b.name for b in registry() if b.available() and is_complete(b) and b.accepts & {"cnf", "cpsat"} and b.name != "fast"
+    b.name for b in registry() if b.available() and b.complete and b.accepts & {"cnf", "cpsat"} and b.name != "fast"
 ]
 
 

@@ -155,7 +155,7 @@ def test_solvers_without_trusted_proofs_are_certified_by_cadical(solver: str) ->
 
 def test_a_proof_check_that_runs_out_of_time_is_marked_unchecked() -> None:
     from reductions.partition_to_cnf import PartitionToCnf
-    from solvers.proofs import checked_drup_certificate
+    from solvers.certify import drup_certificate as checked_drup_certificate
 
     cnf_text, proof = pigeonhole_proof(7)
     cnf, lines = parse_dimacs(cnf_text), proof.splitlines()

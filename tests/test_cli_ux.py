@@ -101,8 +101,6 @@ def _commands() -> list[tuple[str, ...]]:
 
 @pytest.mark.parametrize("command", _commands(), ids=" ".join)
 def test_help_shows_every_default(command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
-    if command == ("serve",):
-        pytest.xfail("serve's defaults come with the service settings change (issue 16, another branch)")
     monkeypatch.setenv("COLUMNS", "250")
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0

@@ -81,7 +81,7 @@ def no_warm_start(*args: Any, **kwargs: Any) -> None:
 def test_a_solve_whose_encoding_outlasts_the_limit_is_unknown_near_the_limit(
     backend: str, slow_to_encode: PartitionInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("solvers.pipeline._warm_start", no_warm_start)
+    monkeypatch.setattr("solvers.strategies.fast.warm_start", no_warm_start)
     start = time.perf_counter()
     answer = solve(slow_to_encode, SolveOptions(backend=backend, time_limit=SHORT_LIMIT))
     wall = time.perf_counter() - start
@@ -100,7 +100,7 @@ class OutOfTimeCnf(PartitionToCnf):
 
 def test_uniqueness_left_unsettled_when_its_cnf_cannot_be_built_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """CP-SAT finds the partition; the CNF of the uniqueness check runs out of time: `solved`, not an error."""
-    monkeypatch.setattr("solvers.pipeline.PartitionToCnf", OutOfTimeCnf)
+    monkeypatch.setattr("solvers.certify.PartitionToCnf", OutOfTimeCnf)
     instance, truth = planted_partition(2, 8, 2, 2, factor=6, seed=0)
     answer = solve(instance, SolveOptions(backend="cpsat", unique=True, time_limit=30))
     assert answer.status is AnswerStatus.SOLVED and answer.classes == truth.classes
@@ -111,7 +111,7 @@ def test_uniqueness_left_unsettled_when_its_cnf_cannot_be_built_in_time(monkeypa
 def test_an_infeasibility_proof_left_unchecked_when_its_cnf_cannot_be_built_in_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("solvers.pipeline.PartitionToCnf", OutOfTimeCnf)
+    monkeypatch.setattr("solvers.certify.PartitionToCnf", OutOfTimeCnf)
     tokens = np.asarray([[0, 0], [0, 0]], dtype=np.int64)  # one sample twice, with two labels (2 cells: no pigeonhole)
     contradictory = PartitionInstance.from_arrays([1, 2], [1, 2], tokens, [0, 1])
     answer = solve(contradictory, SolveOptions(backend="cpsat", time_limit=30))

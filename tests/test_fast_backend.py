@@ -236,7 +236,7 @@ def test_forged_alternatives_are_rejected() -> None:
 
 
 def test_the_in_process_solve_stops_at_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("solvers.incremental.IN_PROCESS_MAX_CLAUSES", 10**6)  # this one would go to a child
+    monkeypatch.setattr("solvers.pysat.IN_PROCESS_MAX_INCREMENTAL_CLAUSES", 10**6)  # this one would go to a child
     instance, _ = planted_partition(3, 150, 3, 2, factor=4, seed=2)  # its uniqueness proof takes > 20 s
     answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=2))
     assert answer.status is AnswerStatus.SOLVED and answer.stats["in_process"]
@@ -259,7 +259,7 @@ def test_a_warm_start_that_explains_every_sample_is_the_answer_without_encoding(
 def test_large_instances_encode_and_refute_in_a_child_killed_at_the_deadline(
     monkeypatch: pytest.MonkeyPatch, size: int, factor: float, seed: int, limit: float, expected: str
 ) -> None:
-    monkeypatch.setattr("solvers.pipeline.IN_PROCESS_MAX_CLAUSES", 0)  # every instance counts as large
+    monkeypatch.setattr("solvers.pysat.IN_PROCESS_MAX_INCREMENTAL_CLAUSES", 0)  # every instance counts as large
     instance, _ = planted_partition(3, size, 3, 2, factor=factor, seed=seed)
     answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=limit))
     assert answer.status.value == expected

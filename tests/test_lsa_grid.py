@@ -13,8 +13,9 @@ from problems.lsa.grid import GridBilinear, brute_force_grid
 from problems.lsa.phi import phi, phi_system
 from reductions.bilinear_to_cnf import BilinearToCnf
 from reductions.bilinear_to_cpsat import BilinearToCpSat
-from solvers.base import Limits, Status, get_backend
+from solvers.base import Limits, Status
 from solvers.proofs import Checker, check_proof, dimacs, proof_text
+from solvers.registry import get_backend
 from tests.lsa_strategies import tiny_grid_problems
 
 INTEGER_GRID = tuple(Fraction(v) for v in range(-2, 3))

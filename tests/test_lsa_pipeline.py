@@ -15,7 +15,8 @@ from problems.answers import AnswerStatus, SolveOptions
 from problems.lsa.fit import FitTarget, phi_np
 from problems.lsa.phi import phi
 from solvers.adam import loss_and_grad
-from solvers.pipeline import kinds, solve_json
+from solvers.kinds import kinds
+from solvers.pipeline import solve_json
 from solvers.proofs import Checker, check_proof
 
 

@@ -18,11 +18,10 @@ from problems.brute_force import brute_force
 from problems.errors import InvalidOptions, UnknownBackend
 from problems.generate import planted_partition
 from problems.partition import PartitionInstance
-from solvers.base import get_backend
 from solvers.certificates import check_answer
 from solvers.child import race
 from solvers.pipeline import solve
-from solvers.portfolio import OVERRUN_S, PortfolioBackend, settles
+from solvers.strategies.portfolio import OVERRUN_S, PortfolioStrategy, settles
 from tests.strategies import tiny_partition_instances
 
 
@@ -134,19 +133,19 @@ def test_uniqueness_asked_of_an_unsettled_solved_waits_for_the_others() -> None:
 
 
 def test_members_are_configurable_and_validated() -> None:
-    portfolio = get_backend("portfolio", "pysat/glucose4, cpsat")
-    assert isinstance(portfolio, PortfolioBackend) and portfolio.solver == "pysat/glucose4,cpsat"
-    assert get_backend("portfolio").solver == "fast,cpsat"
+    portfolio = PortfolioStrategy.of("pysat/glucose4, cpsat")
+    assert isinstance(portfolio, PortfolioStrategy) and portfolio.solver == "pysat/glucose4,cpsat"
+    assert PortfolioStrategy.of().solver == "fast,cpsat"
     with pytest.raises(UnknownBackend):
-        get_backend("portfolio", "fast,nope")
+        PortfolioStrategy.of("fast,nope")
     with pytest.raises(InvalidOptions, match="glucose99"):
-        get_backend("portfolio", "pysat/glucose99")
+        PortfolioStrategy.of("pysat/glucose99")
     with pytest.raises(InvalidOptions):
-        get_backend("portfolio", "fast,portfolio")
+        PortfolioStrategy.of("fast,portfolio")
     instance, _ = planted_partition(2, 8, 2, 2, factor=4, seed=0)
     with pytest.raises(InvalidOptions, match="unique"):
         solve(instance, SolveOptions(backend="portfolio", solver="fast,gradient", unique=True))
-    shared = portfolio._options(portfolio.members[1], SolveOptions(num_workers=2), 5.0)
+    shared = portfolio.member_options(portfolio.members[1], SolveOptions(num_workers=2), 5.0)
     assert shared.backend == "cpsat" and shared.num_workers == 1 and shared.time_limit == 5.0
 
 

@@ -17,8 +17,9 @@ from reductions.base import compose
 from reductions.colouring_to_cnf import ColouringToCnf
 from reductions.colouring_to_partition import ColouringToPartition
 from reductions.three_sat_to_colouring import ThreeSatToColouring
-from solvers.base import Limits, Status, get_backend
+from solvers.base import Limits, Status
 from solvers.pipeline import solve
+from solvers.registry import get_backend
 from tests.strategies_reductions import tiny_formulas, tiny_graphs
 
 SOLVED = (AnswerStatus.SOLVED, AnswerStatus.UNIQUE)

@@ -46,26 +46,18 @@ def split_bundle(data: Any, field: str = "answer") -> tuple[dict[str, Any], dict
 
 
 def parse_instance(kind: str, data: Any) -> Any:
-    """The parsed instance of `kind` from its JSON form (errors name the field under `instance`)."""
-    if kind == "lsa":
-        from problems.lsa.instance import lsa_from_dict
+    """The parsed instance of `kind` from its JSON form, through the kinds registry."""
+    from solvers.kinds import read_data
 
-        return lsa_from_dict(data)
-    from problems.partition import instance_from_dict
-
-    return instance_from_dict(data)
+    return read_data(data, kind)[1]
 
 
 def load_instance_file(kind: str, path: Path) -> Any:
-    """A partition instance (`.json` or `.npz`) or an LSA instance (`.json`) from a file."""
-    from problems.npz_arrays import is_npz
-    from problems.partition import load_npz, read_input_file
-    from problems.partition import read_json as decode_json
+    """An instance of `kind` from a file in any format its kind reads (JSON, `.npz`; told apart by content), read
+    once; a missing or oversized file is refused naming `instance`."""
+    from solvers.kinds import read_file
 
-    blob = read_input_file(path, "instance")
-    if kind == "partition" and is_npz(blob):  # told apart by content, as `solve` does
-        return load_npz(blob)
-    return parse_instance(kind, decode_json(blob, "instance"))
+    return read_file(path, kind, "instance")[1]
 
 
 def load_answer(path: Path, instance_path: Path | None = None) -> LoadedAnswer:
@@ -85,13 +77,10 @@ def validate_answer(kind: str, answer: dict[str, Any]) -> None:
     """Check the answer against its wire model (SPEC §3), naming the first bad field."""
     from pydantic import ValidationError
 
-    from problems.answers import Answer
-    from problems.lsa.answer import LsaAnswer
+    from problems.errors import from_validation_error
+    from solvers.kinds import get_kind
 
-    model = LsaAnswer if kind == "lsa" else Answer
     try:
-        model.model_validate(answer)
+        get_kind(kind).answer_type.model_validate(answer)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InvalidInstance(first["msg"], "answer" + (f".{where}" if where else "")) from exc
+        raise from_validation_error(exc, InvalidInstance, "answer") from exc

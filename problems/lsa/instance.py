@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from problems.bilinear import BilinearSystem, Rational, fraction_text, to_fraction
-from problems.errors import InvalidInstance
+from problems.errors import InvalidInstance, field_path
 from problems.limits import active_limits
 from problems.lsa.phi import phi_system
 
@@ -157,9 +157,9 @@ def lsa_from_dict(data: Any) -> LsaInstance:
 
 
 def _field_path(loc: tuple[int | str, ...], message: str) -> str:
-    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc if not str(p).startswith(("int", "str"))]
-    path = "".join(parts).lstrip(".")
-    if path:
+    """`field_path`, or for a cross-field check (no location) the field its message starts with."""
+    path = field_path(loc)
+    if path != "body":
         return path
     # a cross-field check: its message starts with the field it names
     body = message.removeprefix("Value error, ")

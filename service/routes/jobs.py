@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from problems.answers import SolveOptions
-from problems.errors import InvalidOptions
+from problems.errors import InvalidOptions, from_validation_error
 from service.deps import MetricsDep, OwnerDep, PoolDep, SettingsDep, StoreDep
 from service.errors import ERROR_RESPONSES, ErrorBody, IdempotencyConflict, NotAvailable, NotFound, NotReady, QueueFull
 from service.formats import parse_instance, to_json
@@ -113,9 +113,7 @@ def _form_options(text: str) -> SolveOptions:
     try:
         return SolveOptions.model_validate_json(text or "{}")
     except ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(part) for part in first["loc"])
-        raise InvalidOptions(first["msg"], "options" + (f".{path}" if path else "")) from exc
+        raise from_validation_error(exc, InvalidOptions, "options") from exc
 
 
 async def _submit(
@@ -170,7 +168,7 @@ def list_jobs(
     return JobPage(jobs=[JobView.of(r) for r in records], next=cursor)
 
 
-def _job(store: Store, job_id: str, owner: str) -> JobRecord:
+def owned_job(store: Store, job_id: str, owner: str) -> JobRecord:
     record = store.get(job_id, owner)
     if record is None:
         raise NotFound(f"no job {job_id!r}", "id")
@@ -180,10 +178,10 @@ def _job(store: Store, job_id: str, owner: str) -> JobRecord:
 @router.get("/{job_id}", response_model=JobView)
 def get_job(job_id: JobId, owner: OwnerDep, store: StoreDep) -> JobView:
     """The job's state, and the answer's status once it is done."""
-    return JobView.of(_job(store, job_id, owner))
+    return JobView.of(owned_job(store, job_id, owner))
 
 
-def _answer(store: Store, record: JobRecord) -> dict[str, Any]:
+def job_answer(store: Store, record: JobRecord) -> dict[str, Any]:
     if record.state is not JobState.DONE:
         why = f" ({record.reason}: {record.message})" if record.reason else ""
         raise NotReady(f"job {record.id} is {record.state.value}{why}; it has no answer", "id")
@@ -195,14 +193,14 @@ def _answer(store: Store, record: JobRecord) -> dict[str, Any]:
 @router.get("/{job_id}/result", responses=NOT_READY)
 def get_result(job_id: JobId, owner: OwnerDep, store: StoreDep) -> dict[str, Any]:
     """The answer (SPEC §3), certificate included."""
-    return _answer(store, _job(store, job_id, owner))
+    return job_answer(store, owned_job(store, job_id, owner))
 
 
 @router.get("/{job_id}/certificate", responses=NOT_READY)
 def get_certificate(job_id: JobId, owner: OwnerDep, store: StoreDep) -> JSONResponse:
     """A downloadable bundle `{instance, answer}` that `latentsat check` re-verifies from scratch."""
-    record = _job(store, job_id, owner)
-    answer = _answer(store, record)
+    record = owned_job(store, job_id, owner)
+    answer = job_answer(store, record)
     parsed = parse_instance(record.kind, record.format, store.instance(record.id))
     bundle = {"job": record.id, "kind": record.kind, "instance": to_json(parsed), "answer": answer}
     disposition = {"Content-Disposition": f'attachment; filename="{record.id}-certificate.json"'}
@@ -221,7 +219,7 @@ def lift_result(job_id: JobId, owner: OwnerDep, store: StoreDep, request: LiftTo
     """The job's answer mapped back through a hardness reduction: a source solution verified on the source."""
     from service.routes.reductions import lift_guarded
 
-    answer = _answer(store, _job(store, job_id, owner))
+    answer = job_answer(store, owned_job(store, job_id, owner))
     return lift_guarded(request.reduction, request.source, answer)
 
 
@@ -234,17 +232,17 @@ TEXT_RESPONSE: dict[int | str, dict[str, Any]] = {
 @router.get("/{job_id}/certificate/proof", response_model=None, responses=TEXT_RESPONSE)
 def get_proof(job_id: JobId, owner: OwnerDep, store: StoreDep) -> PlainTextResponse:
     """The DRUP proof as text (for `drup cnf proof`)."""
-    return _certificate_text(store, _job(store, job_id, owner), "proof", "drup")
+    return _certificate_text(store, owned_job(store, job_id, owner), "proof", "drup")
 
 
 @router.get("/{job_id}/certificate/cnf", response_model=None, responses=TEXT_RESPONSE)
 def get_cnf(job_id: JobId, owner: OwnerDep, store: StoreDep) -> PlainTextResponse:
     """The refuted DIMACS CNF as text."""
-    return _certificate_text(store, _job(store, job_id, owner), "cnf", "cnf")
+    return _certificate_text(store, owned_job(store, job_id, owner), "cnf", "cnf")
 
 
 def _certificate_text(store: Store, record: JobRecord, part: str, suffix: str) -> PlainTextResponse:
-    certificate = _answer(store, record).get("certificate") or {}
+    certificate = job_answer(store, record).get("certificate") or {}
     text = certificate.get(part)
     if not text:
         raise NotAvailable(f"the certificate of job {record.id} has no {part}", "id")
@@ -263,7 +261,7 @@ def get_log(
     ] = 0,
 ) -> JobLog:
     """The job's log from `offset` on, as NEOS serves it: poll with the returned `next_offset`."""
-    record = _job(store, job_id, owner)
+    record = owned_job(store, job_id, owner)
     path = pool.log_dir / f"{record.id}.log"
     data = b""
     if path.exists():
@@ -282,7 +280,7 @@ def get_log(
 @router.delete("/{job_id}", response_model=Cancelled)
 def cancel_job(job_id: JobId, owner: OwnerDep, store: StoreDep, pool: PoolDep) -> Cancelled:
     """Cancel: a queued job never runs; a running one is killed at once. A finished job is left as it is."""
-    record = _job(store, job_id, owner)
+    record = owned_job(store, job_id, owner)
     was = store.cancel(record.id)
     if was is JobState.RUNNING:
         pool.cancel(record.id)

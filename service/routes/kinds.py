@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from service.errors import ERROR_RESPONSES, NotFound
 from service.models import KindInfo
-from solvers.pipeline import get_kind, kinds
+from solvers.kinds import get_kind, kinds
 
 router = APIRouter(prefix="/v1/kinds", tags=["kinds"])
 

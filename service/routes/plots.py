@@ -24,9 +24,9 @@ PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
 def job_plot_png(store: Store, record: JobRecord) -> bytes:
     """Render a done job's answer with its instance (binned, so bounded for any instance size)."""
     from latentsat.view.plots import render_png
-    from service.routes.jobs import _answer
+    from service.routes.jobs import job_answer
 
-    answer = _answer(store, record)
+    answer = job_answer(store, record)
     instance = parse_instance(record.kind, record.format, store.instance(record.id))
     return render_png(record.kind, answer, instance)
 
@@ -35,7 +35,7 @@ def job_plot_png(store: Store, record: JobRecord) -> bytes:
 async def get_plot(job_id: str, owner: OwnerDep, store: StoreDep) -> Response:
     """The answer as a picture: per pair of groups the samples' labels with tokens ordered by class, and the
     table g (partition); X beside φ(b, A) (LSA)."""
-    from service.routes.jobs import _job
+    from service.routes.jobs import owned_job
 
-    png = await run_in_threadpool(job_plot_png, store, _job(store, job_id, owner))
+    png = await run_in_threadpool(job_plot_png, store, owned_job(store, job_id, owner))
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

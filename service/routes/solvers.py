@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from service.models import SolverInfo
-from solvers.base import registry
+from solvers.registry import registry
+from solvers.strategies import NAMED_STRATEGIES
 
 router = APIRouter(prefix="/v1/solvers", tags=["solvers"])
 
@@ -19,8 +20,24 @@ PYSAT_NATIVE_CARDINALITY = frozenset({"minicard", "gluecard3", "gluecard4", "mc"
 
 @router.get("", response_model=list[SolverInfo])
 def list_solvers() -> list[SolverInfo]:
-    """Every registered backend in preference order (the first is the default), and whether it runs here."""
-    return [_info(backend, default=i == 0) for i, backend in enumerate(registry())]
+    """Every registered backend in preference order (the first is the default), and whether it runs here; then
+    the strategies that `options.backend` names like a backend (`fast`, `portfolio`), which take whole instances."""
+    backends = [_info(backend, default=i == 0) for i, backend in enumerate(registry())]
+    return backends + [_strategy_info(strategy) for strategy in NAMED_STRATEGIES.values()]
+
+
+def _strategy_info(strategy: Any) -> SolverInfo:
+    runs_on = [b for b in registry() if b.name in strategy.backends]
+    return SolverInfo(
+        name=strategy.name,
+        default=False,
+        available=all(b.available() for b in runs_on),
+        accepts=[strategy.kind],
+        proofs=any(b.proofs for b in runs_on) or not runs_on,
+        interrupt=True,
+        native_cardinality=False,
+        solvers=[],
+    )
 
 
 def _info(backend: Any, default: bool) -> SolverInfo:
@@ -30,7 +47,7 @@ def _info(backend: Any, default: bool) -> SolverInfo:
         default=default,
         available=available,
         accepts=sorted(backend.accepts),
-        proofs=bool(getattr(backend, "proofs", False)),
+        proofs=backend.proofs,
         interrupt=True,
         native_cardinality=NATIVE_CARDINALITY.get(backend.name, False),
         solvers=_sub_solvers(backend.name) if available else [],

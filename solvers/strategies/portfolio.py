@@ -1,102 +1,101 @@
-"""The `portfolio` backend: race whole partition solves (e.g. `fast` and `cpsat`) in parallel processes.
+"""The portfolio strategy: race whole partition solves (e.g. `fast` and `cpsat`) in parallel processes.
 
 Its members use different encodings (a CNF for `fast`, a CP model for `cpsat`), so the race is over complete
-pipeline solves, not over one target: each member runs `solvers.pipeline.solve` in its own forked process group,
-and the first answer that settles the question wins; the others are killed with every process they forked. The
-winner's answer is returned unchanged (its certificate included); only `stats` says that a portfolio ran.
+solves, not over one target: each member runs `solvers.pipeline.solve` in its own forked process group, and the
+first answer that settles the question wins; the others are killed with every process they forked. The winner's
+answer is returned unchanged (its certificate included); only `stats` says that a portfolio ran.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from problems.answers import Answer, AnswerStatus, SolveOptions
 from problems.errors import InvalidOptions, SolverFailed
 from problems.partition import PartitionInstance
-from solvers.base import PARTITION_TARGETS, Limits, SolveResult, get_backend, is_complete
 from solvers.child import Outcome, race
+from solvers.registry import split_name
+from solvers.run import Clock, Progress
 
 DEFAULT_MEMBERS = "fast,cpsat"
 DECISIVE = frozenset({AnswerStatus.SOLVED, AnswerStatus.UNIQUE, AnswerStatus.INFEASIBLE, AnswerStatus.OPTIMAL})
 START_RESERVE_S = 0.05  # of the member's limit, for forking and sending the answer back
-OVERRUN_S = 1.5  # a member may check a proof just past its limit (pipeline.CHECK_GRACE_S); then it is killed
-
-Solve = Callable[[PartitionInstance, SolveOptions], Answer]
-
+OVERRUN_S = 1.5  # a member may check a proof just past its limit (run.CHECK_GRACE_S); then it is killed
 
 @dataclass(frozen=True)
 class Member:
-    """One racer: a partition backend and its optional sub-solver, written `backend` or `backend/solver`."""
+    """One racer: a partition backend (or named strategy) and its optional sub-solver: `backend[/solver]`."""
 
     backend: str
     solver: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> Member:
-        backend, _, solver = text.strip().partition("/")
-        return cls(backend, solver or None)
+        return cls(*split_name(text.strip()))
 
     @property
     def label(self) -> str:
         return f"{self.backend}/{self.solver}" if self.solver else self.backend
 
 
-class PortfolioBackend:
-    """Races the members named by the `solver` option (comma-separated, default "fast,cpsat").
-
-    It accepts a whole `partition` instance rather than an encoded target, so the pipeline hands it the instance
-    and `solve` here only refuses. The `num_workers` cores are shared: each member gets num_workers // members
-    (at least 1), so on 2 cores `cpsat` runs 1 worker next to `fast`.
-    """
+@dataclass(frozen=True)
+class PortfolioStrategy:
+    """Races `members` (the `solver` option: comma-separated, default "fast,cpsat"; each a backend or named
+    strategy, `backend/solver` for a sub-solver). The `num_workers` cores are shared: each member gets
+    num_workers // members (at least 1), so on 2 cores `cpsat` runs 1 worker next to `fast`."""
 
     name: ClassVar[str] = "portfolio"
-    accepts: ClassVar[frozenset[str]] = frozenset({"partition"})
-    proofs: ClassVar[bool] = True
+    kind: ClassVar[str] = "partition"
+    instances: ClassVar[str] = "any"
+    backends: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, solver: str = DEFAULT_MEMBERS) -> None:
-        self.members = [Member.parse(text) for text in solver.split(",") if text.strip()]
-        if len(self.members) < 1 or len({m.label for m in self.members}) != len(self.members):
+    members: tuple[Member, ...]
+
+    @classmethod
+    def of(cls, solver: str = DEFAULT_MEMBERS, unique: bool = False) -> PortfolioStrategy:
+        """The portfolio of the `solver` option; every member is checked here (errors name the bad one)."""
+        from solvers.strategies import can_prove_infeasibility
+
+        members = tuple(Member.parse(text) for text in solver.split(",") if text.strip())
+        if len(members) < 1 or len({m.label for m in members}) != len(members):
             raise InvalidOptions(
                 f"portfolio members must be distinct and at least one, got {solver!r}", "options.solver"
             )
-        if any(member.backend == self.name for member in self.members):
+        if any(member.backend == cls.name for member in members):
             raise InvalidOptions("a portfolio cannot race another portfolio", "options.solver")
-        # raises naming the bad member; `complete`: some member can prove infeasibility
-        completes = [is_complete(get_backend(m.backend, m.solver, PARTITION_TARGETS)) for m in self.members]
-        self.complete = any(completes)
-        self.all_complete = all(completes)
-        self.solver = ",".join(m.label for m in self.members)
-
-    @staticmethod
-    def available() -> bool:
-        return "fork" in multiprocessing.get_all_start_methods()
-
-    def solve(self, target: Any, limits: Limits) -> SolveResult:
-        raise InvalidOptions("the portfolio races whole solves: call solvers.pipeline.solve", "options.backend")
-
-    def race(self, instance: PartitionInstance, options: SolveOptions, solve: Solve) -> Answer:
-        """`solve` (the pipeline) per member in parallel; the first settled answer, else the best at the deadline."""
-        start = time.perf_counter()
-        if options.unique and not self.all_complete:
+        completes = [can_prove_infeasibility(m.backend, m.solver) for m in members]
+        if unique and not all(completes):
             raise InvalidOptions("every portfolio member must be complete to prove uniqueness", "options.unique")
-        seconds = max(options.time_limit - START_RESERVE_S, 0.01)
-        calls = [(solve, (instance, self._options(member, options, seconds))) for member in self.members]
+        return cls(members)
+
+    @property
+    def solver(self) -> str:
+        return ",".join(m.label for m in self.members)
+
+    def run(self, instance: PartitionInstance, options: SolveOptions, clock: Clock, progress: Progress) -> Answer:
+        """Each member's whole solve in parallel; the first settled answer, else the best at the deadline."""
+        from solvers.pipeline import solve
+
+        start = time.perf_counter()
+        seconds = max(clock.left() - START_RESERVE_S, 0.01)
+        calls = [(solve, (instance, self.member_options(member, options, seconds))) for member in self.members]
+        progress("search")
         outcomes = race(calls, seconds + OVERRUN_S, lambda answer: settles(answer, options.unique))
         answer = self._pick(outcomes)
-        answer.stats = {
+        stats = {
             **answer.stats,
             "backend": self.name,
+            "strategy": self.name,
             "members": {m.label: _describe(o) for m, o in zip(self.members, outcomes, strict=True)},
             "wall_s": round(time.perf_counter() - start, 4),
         }
-        return answer
+        return answer.model_copy(update={"stats": stats})
 
-    def _options(self, member: Member, options: SolveOptions, seconds: float) -> SolveOptions:
+    def member_options(self, member: Member, options: SolveOptions, seconds: float) -> SolveOptions:
+        """A member's options: its backend and sub-solver, the race's time, its share of the workers."""
         workers = max(1, options.num_workers // len(self.members))
         update = {"backend": member.backend, "solver": member.solver, "time_limit": seconds, "num_workers": workers}
         return options.model_copy(update=update)
@@ -109,8 +108,7 @@ class PortfolioBackend:
                 raise SolverFailed("every portfolio member failed: " + "; ".join(failures))
             return Answer(status=AnswerStatus.UNKNOWN, message="no member answered within the time limit")
         index, best = max(answers, key=lambda pair: _rank(pair[1]))  # the first of equals: members keep their order
-        best.stats["winner"] = self.members[index].label
-        return best
+        return best.model_copy(update={"stats": {**best.stats, "winner": self.members[index].label}})
 
 
 def settles(answer: Answer, unique: bool) -> bool:

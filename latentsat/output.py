@@ -1,0 +1,39 @@
+"""What every `latentsat` command shares: JSON on stdout, errors as exit codes, options from flags.
+
+Exit codes: 0 an answer was produced (any status), 2 invalid input (the message names the field), 1 otherwise.
+The command modules import this one (and `progress.py`, `view/`), never each other.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from rich.console import Console
+
+from problems.answers import SolveOptions
+from problems.errors import InvalidOptions, from_validation_error
+
+stderr = Console(stderr=True)
+T = TypeVar("T")
+
+
+def run_guarded(action: Callable[[], T]) -> T:
+    """Run a command body. Errors become exit codes and one line in one place, the root group
+    (`latentsat/cli_errors.py`), so a command called through `latentsat` never shows a traceback."""
+    return action()
+
+
+def emit(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
+
+
+def solve_options(**fields: Any) -> SolveOptions:
+    """`SolveOptions` from command-line values (None: not given); a bad value names `options.<field>`."""
+    try:
+        return SolveOptions(**{key: value for key, value in fields.items() if value is not None})
+    except ValidationError as exc:
+        raise from_validation_error(exc, InvalidOptions, "options") from exc

@@ -1,0 +1,66 @@
+"""What the `lsa` strategies share: limits from the clock, the split of an assignment into (b, A), exact values
+as wire strings, and the stats of a backend run. Every (b, A) they return is re-verified by recomputing φ exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from problems.answers import Certificate
+from problems.bilinear import fraction_text
+from problems.lsa.answer import LsaAnswer
+from problems.lsa.structure import Radical
+from solvers.base import SolveResult
+
+REPORT_S = 0.01  # an LSA backend always gets this long to report, however little time is left
+
+
+def split_exact(values: Sequence[Any], d: int) -> tuple[list[Any], list[list[Any]]]:
+    """An exact assignment (b then A row-major) as (b, A)."""
+    rest = list(values[d + 1 :])
+    return list(values[: d + 1]), [rest[i * d : (i + 1) * d] for i in range(d + 1)]
+
+
+def split_floats(assignment: Sequence[float], d: int) -> tuple[list[float], list[list[float]]]:
+    """A float assignment (b then A row-major) as (b, A)."""
+    b = [float(v) for v in assignment[: d + 1]]
+    rest = [float(v) for v in assignment[d + 1 : (d + 1) * (d + 1)]]
+    return b, [rest[i * d : (i + 1) * d] for i in range(d + 1)]
+
+
+def residual(x: Sequence[Sequence[Fraction]], image: Sequence[Sequence[Fraction]]) -> Fraction:
+    """max |X − φ(b, A)| over the entries, exactly."""
+    return max(abs(t - v) for trow, vrow in zip(x, image, strict=True) for t, v in zip(trow, vrow, strict=True))
+
+
+def _text(value: Fraction | Radical) -> str:
+    return fraction_text(value) if isinstance(value, Fraction) else str(value)
+
+
+def with_values(
+    answer: LsaAnswer,
+    b: Sequence[Fraction | Radical],
+    a: Sequence[Sequence[Fraction | Radical]],
+    certificate: Certificate,
+) -> LsaAnswer:
+    """A copy of `answer` carrying (b, A) exactly (strings) and as floats, with its certificate."""
+    return answer.model_copy(
+        update={
+            "b": [_text(v) for v in b],
+            "a": [[_text(v) for v in row] for row in a],
+            "b_float": [float(v) for v in b],
+            "a_float": [[float(v) for v in row] for row in a],
+            "certificate": certificate,
+        }
+    )
+
+
+def lsa_stats(result: SolveResult) -> dict[str, Any]:
+    """What an answer's `stats` say about one backend run (plain values only)."""
+    stats = {"solve_s": round(result.wall_s, 4), "backend_status": result.status.value}
+    stats.update({k: v for k, v in result.stats.items() if isinstance(v, int | float | str)})
+    if result.objective is not None:
+        stats["objective"] = result.objective
+    return stats

@@ -1,0 +1,40 @@
+"""`lsa` jobs over HTTP take the same backends as the CLI, sub-solvers included (`gradient/adam`)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.service.server import KEY_A, Server
+
+AUTH = {"Authorization": f"Bearer {KEY_A}"}
+BEST_FIT = {"kind": "lsa", "d": 2, "markov": {"n": 100, "p": "1/2"}, "mode": "best-fit"}  # X* not realisable
+REAL = {"kind": "lsa", "d": 1, "x": [["2"], ["5"], ["3"]], "mode": "real", "box": [-4, 4], "bits": 4}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"backend": "gradient/adam"},
+        {"backend": "gradient", "solver": "adam"},
+        {"backend": "gradient"},  # the sub-solver that fits the kind: adam
+    ],
+)
+@pytest.mark.parametrize("instance", [BEST_FIT, REAL], ids=["best-fit", "real"])
+def test_an_lsa_job_runs_on_the_adam_sub_solver(server: Server, instance: dict, options: dict) -> None:
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as client:
+        body = {"kind": "lsa", "instance": instance, "options": {**options, "time_limit": 3}}
+        response = client.post("/v1/jobs", json=body, params={"wait": 30})
+        assert response.status_code == 200, response.text
+        job = response.json()
+        assert job["state"] == "done", job
+        answer = job["result"]
+    assert answer["stats"]["backend"] == "gradient" and answer["stats"]["solver"] == "adam"
+    assert answer["status"] in ("solved", "optimal", "unknown")
+
+
+def test_a_sub_solver_of_the_other_kind_is_refused_naming_it(server: Server) -> None:
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as client:
+        body = {"kind": "lsa", "instance": BEST_FIT, "options": {"backend": "gradient/mlp"}}
+        response = client.post("/v1/jobs", json=body)
+    assert response.status_code == 422 and response.json()["error"]["field"] == "options.solver"

@@ -26,7 +26,8 @@ from problems.errors import (
     UnknownBackend,
     UnknownKind,
 )
-from problems.partition import PartitionInstance, dump_npz, instance_from_dict, load_instance
+from problems.partition import PartitionInstance, dump_npz, load_instance
+from solvers.proof_files import DEFAULT_INLINE_MAX_BYTES
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(cli_lsa.app, name="lsa")
@@ -115,6 +116,14 @@ def solve(
     seed: Annotated[int, typer.Option(help="solver seed")] = 0,
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
     bundle: Annotated[Path | None, typer.Option(help="write {instance, answer} here for `latentsat check`")] = None,
+    inline_proof_max: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="bytes: a longer proof or CNF goes to a file beside the bundle (or in the current directory), "
+            "named in the certificate with its SHA-256",
+        ),
+    ] = DEFAULT_INLINE_MAX_BYTES,
 ) -> None:
     """Solve an instance and print the verified answer as JSON (SPEC §3)."""
     from solvers.pipeline import solve as solve_instance
@@ -131,18 +140,38 @@ def solve(
             seed=seed,
         )
         if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
-            return emit(cli_lsa.solve_file(instance_path, options))
+            answer_data = cli_lsa.solve_file(instance_path, options)
+            written = _write_beside(answer_data, instance_path, bundle, inline_proof_max)
+            if bundle is not None:
+                bundle.write_text(json.dumps({"instance": json.loads(instance_path.read_text()), "answer": written}))
+            return emit(written)
         instance = load_instance(instance_path)
         with status_line(f"solving {instance_path.name} ({instance.n_samples} samples) with {backend}"):
             answer = solve_instance(instance, options)
+        answer_data = _write_beside(answer.model_dump(mode="json"), instance_path, bundle, inline_proof_max)
         if bundle is not None:
-            bundle.write_text(json.dumps({"instance": instance.to_json_dict(), "answer": answer.model_dump()}))
+            bundle.write_text(json.dumps({"instance": instance.to_json_dict(), "answer": answer_data}))
         if pretty:
-            print_answer(answer)
+            print_answer(Answer.model_validate(answer_data))
         else:
-            emit(answer.model_dump(mode="json"))
+            emit(answer_data)
 
     run_guarded(action)
+
+
+def _write_beside(answer: dict[str, Any], instance_path: Path, bundle: Path | None, max_bytes: int) -> dict[str, Any]:
+    """The answer with proofs and CNFs over `max_bytes` written to files beside the bundle (or here)."""
+    from solvers.proof_files import externalise
+    from solvers.proofs import sha256_text
+
+    certificate = answer.get("certificate") or {}
+    tag = sha256_text(str(certificate.get("proof") or certificate.get("cnf") or ""))[:12]
+    out, files = externalise(answer, f"{instance_path.stem}.{tag}", max_bytes)
+    folder = bundle.parent if bundle is not None else Path(".")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+        stderr.print(f"wrote {folder / name} ({len(text.encode())} bytes; the certificate names it)")
+    return out
 
 
 def _options(**fields: Any) -> SolveOptions:
@@ -175,33 +204,68 @@ def print_answer(answer: Answer) -> None:
 @app.command()
 def check(
     certificate_path: Annotated[
-        Path, typer.Argument(metavar="CERT", help="a bundle from `solve --bundle`, or an answer")
+        Path, typer.Argument(metavar="CERT", help="a bundle from `solve --bundle`, an answer, or a lifted answer")
     ],
     instance_path: Annotated[
-        Path | None, typer.Option("--instance", help="the instance, if CERT is a bare answer")
+        Path | None,
+        typer.Option("--instance", help="the instance, if CERT is a bare answer; the --map of `reduce` for a lift"),
     ] = None,
     checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
+    proof_path: Annotated[
+        Path | None, typer.Option("--proof", help="the proof file, if not beside CERT under its `proof_file` name")
+    ] = None,
 ) -> None:
-    """Re-check an answer from scratch: re-encode, re-verify the solution, re-check the proof. Exit 1 if rejected."""
-    from solvers.certificates import check_answer
+    """Re-check an answer from scratch: the status decides what it must prove; re-encode, re-verify the solution,
+    re-check the proof (inline or in the file the certificate names, against its SHA-256). Exit 1 if rejected."""
+    from solvers.checks import check_data
+    from solvers.proof_files import attach
     from solvers.proofs import Checker
 
     def action() -> bool:
-        data = json.loads(certificate_path.read_text())
-        answer_data = data.get("answer", data)
-        if "instance" in data:
-            instance: PartitionInstance = instance_from_dict(data["instance"])
+        data = _read_json(certificate_path, "certificate")
+        answer_data = data.get("answer", data) if isinstance(data, dict) else data
+        if isinstance(data, dict) and "instance" in data:
+            instance: Any = data["instance"]
         elif instance_path is not None:
-            instance = load_instance(instance_path)
+            instance = _read_instance(instance_path)
         else:
             raise InvalidCertificate("a bare answer needs --instance", "instance")
-        answer = Answer.model_validate(answer_data)
-        report = check_answer(instance, answer, Checker(checker))
+        if isinstance(answer_data, dict):
+            answer_data = attach(answer_data, _beside(certificate_path, proof_path))
+        report = check_data(instance, answer_data, Checker(checker))
         emit({"ok": report.ok, "reason": report.reason, "checker": report.checker, "check_s": report.check_s})
         return report.ok
 
     if not run_guarded(action):
         raise typer.Exit(1)
+
+
+def _read_json(path: Path, field: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidCertificate(f"not valid JSON: {exc}", field) from exc
+
+
+def _read_instance(path: Path) -> Any:
+    """A partition instance (.json or .npz), an lsa instance, or a reduction map, as `check_data` takes it."""
+    if path.suffix == ".npz":
+        return load_instance(path)
+    return _read_json(path, "instance")
+
+
+def _beside(certificate_path: Path, proof_path: Path | None) -> Callable[[str, str], str | None]:
+    """Read a text that a certificate names: `--proof` for the proof, else the bare file name beside CERT."""
+
+    def read(part: str, name: str) -> str | None:
+        if part == "proof" and proof_path is not None:
+            return proof_path.read_text()
+        path = certificate_path.parent / name
+        if Path(name).name != name or not path.is_file():  # a bare file name only: never a path elsewhere
+            return None
+        return path.read_text()
+
+    return read
 
 
 @app.command()

@@ -367,7 +367,11 @@ def _interpret(
     elif result.status is Status.OPTIMAL:
         answer = _verified_answer(instance, encoder, result, AnswerStatus.OPTIMAL)
         if options.proof:
-            answer.certificate = _optimality_certificate(instance, options, answer, clock)
+            certificate = _optimality_certificate(instance, options, answer, clock)
+            if certificate.kind == "none":  # no refutation of "fewer": the optimum is the solver's word only
+                answer.status, answer.message = AnswerStatus.SOLVED, f"optimality not proven: {certificate.claim}"
+            else:
+                answer.certificate = certificate
     else:
         answer = _verified_answer(instance, encoder, result, AnswerStatus.SOLVED)
         if options.unique:

@@ -124,7 +124,8 @@ def _check(instance: PartitionInstance, answer: Answer, checker: Checker) -> tup
         assert answer.certificate is not None and needs.refutes is not None
         encoder, clauses, extra = _rebuild(instance, answer, needs)
         used = check_refutation(answer.certificate, clauses, encoder, instance.sha256, extra, checker)
-        return f"{status}: solution verified, proof accepted by the {used} checker", used
+        solution = "solution verified, " if answer.classes is not None else ""
+        return f"{status}: {solution}refutation of {needs.refutes} accepted by the {used} checker", used
     if answer.classes is None:
         return f"{status}: nothing claimed beyond the status", ""
     return f"{status}: solution verified against every sample ({answer.violations} violated)", ""

@@ -182,6 +182,18 @@ def test_an_infeasible_real_mode_answer_is_not_a_checkable_proof() -> None:
     assert not report.ok and "no checkable certificate" in report.reason
 
 
+def test_a_real_mode_solution_is_rescaled_into_the_box_or_not_claimed() -> None:
+    """The structure backend works over all the reals; `solved` means in the box, which `check` verifies exactly."""
+    fits = {"kind": "lsa", "d": 1, "x": [["1"], ["3"], ["2"]], "mode": "real", "box": ["1/2", "3"]}
+    answer = solve_json(fits, SolveOptions(backend="structure")).model_dump(mode="json")
+    assert answer["status"] == "solved" and check_data(fits, answer).ok
+    outside = {**answer, "b": ["5", *answer["b"][1:]], "b_float": [5.0, *answer["b_float"][1:]]}
+    assert "outside the box" in check_data(fits, outside).reason
+    too_big = {"kind": "lsa", "d": 1, "x": [["9"], ["30"], ["20"]], "mode": "real"}  # no (λb, A/λ) fits [-4, 4]
+    answer = solve_json(too_big, SolveOptions(backend="structure")).model_dump(mode="json")
+    assert answer["status"] == "unknown" and "no rescaling" in answer["message"] and check_data(too_big, answer).ok
+
+
 def test_lifted_answers_are_checked_against_the_reductions_map(tmp_path: Path) -> None:
     clique = tmp_path / "k4.col"
     clique.write_text("p edge 4 6\ne 1 2\ne 1 3\ne 1 4\ne 2 3\ne 2 4\ne 3 4\n")

@@ -168,3 +168,26 @@ def test_sparse_variables_cannot_size_a_checker() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[:2] == ["[True, True, True]", "[True, True, True]"]
+
+
+def test_a_rat_lemma_is_not_a_drup_step_for_any_checker() -> None:
+    """`-3` is RAT (its only resolvent, `1`, is RUP) but not RUP: the drup package alone would accept it."""
+    cnf = dimacs([[1, 2], [-1, 2], [1, -2], [-1, -2], [3, 1]])
+    proof = "-3 0\n1 0\n0\n"
+    assert {check_proof(cnf, proof, checker)[0] for checker in CHECKERS} == {False}
+
+
+def test_a_lemma_of_two_million_copies_of_one_literal_gets_a_verdict_from_every_checker() -> None:
+    """A 4 MB line once kept the drup package busy for minutes; every checker answers at once now (the bound of
+    120 s only catches a hang)."""
+    script = textwrap.dedent(
+        """
+        from solvers.proofs import Checker, check_proof, dimacs
+        cnf = dimacs([[1, 2], [-1, 2], [1, -2], [-1, -2], [1, 3]])
+        proof = " ".join(["3"] * 2_000_000) + " 0\\n1 0\\n0\\n"
+        print([check_proof(cnf, proof, c)[0] for c in (Checker.RUP, Checker.DRUP)])
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[False, False]"

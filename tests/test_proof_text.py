@@ -190,4 +190,4 @@ def test_a_lemma_of_two_million_copies_of_one_literal_gets_a_verdict_from_every_
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "[False, False]"
+    assert out.stdout.strip() == "[True, True]"  # `3` is RUP here: ¬3 forces 1, then 2 and ¬2

@@ -141,14 +141,14 @@ def solve(
         )
         if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
             answer_data = cli_lsa.solve_file(instance_path, options)
-            written = _write_beside(answer_data, instance_path, bundle, inline_proof_max)
+            written = write_beside(answer_data, instance_path, bundle, inline_proof_max)
             if bundle is not None:
                 bundle.write_text(json.dumps({"instance": json.loads(instance_path.read_text()), "answer": written}))
             return emit(written)
         instance = load_instance(instance_path)
         with status_line(f"solving {instance_path.name} ({instance.n_samples} samples) with {backend}"):
             answer = solve_instance(instance, options)
-        answer_data = _write_beside(answer.model_dump(mode="json"), instance_path, bundle, inline_proof_max)
+        answer_data = write_beside(answer.model_dump(mode="json"), instance_path, bundle, inline_proof_max)
         if bundle is not None:
             bundle.write_text(json.dumps({"instance": instance.to_json_dict(), "answer": answer_data}))
         if pretty:
@@ -159,12 +159,12 @@ def solve(
     run_guarded(action)
 
 
-def _write_beside(answer: dict[str, Any], instance_path: Path, bundle: Path | None, max_bytes: int) -> dict[str, Any]:
+def write_beside(answer: dict[str, Any], instance_path: Path, bundle: Path | None, max_bytes: int) -> dict[str, Any]:
     """The answer with proofs and CNFs over `max_bytes` written to files beside the bundle (or here)."""
     from solvers.proof_files import externalise
     from solvers.proofs import sha256_text
 
-    certificate = answer.get("certificate") or {}
+    certificate = answer.get("certificate") or answer.get("target_certificate") or {}
     tag = sha256_text(str(certificate.get("proof") or certificate.get("cnf") or ""))[:12]
     out, files = externalise(answer, f"{instance_path.stem}.{tag}", max_bytes)
     folder = bundle.parent if bundle is not None else Path(".")

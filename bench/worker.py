@@ -77,8 +77,8 @@ def run_lsa(spec: Spec, options: SolveOptions, record: dict[str, Any]) -> None:
 
 
 def verified_lsa(instance: LsaInstance, answer: LsaAnswer) -> bool | None:
-    """φ(b, A) recomputed exactly (`solvers.lsa_check.verify_values`); None for an answer with nothing to check."""
-    from solvers.lsa_check import verify_values
+    """φ(b, A) recomputed exactly (`solvers.check_lsa.verify_values`); None for an answer with nothing to check."""
+    from solvers.check_lsa import verify_values
 
     return verify_values(instance, answer)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,11 +19,12 @@ import typer
 
 from latentsat import cli_bench, cli_lsa, cli_reductions, cli_service, cli_view
 from latentsat.cli_errors import DebugFlag, GuardedGroup
-from latentsat.output import emit, run_guarded, solve_options
+from latentsat.output import emit, run_guarded, solve_options, write_beside
 from latentsat.progress import QuietOption, progress
 from latentsat.view.pretty import print_answer
 from problems.errors import InvalidCertificate, InvalidOptions
 from problems.partition import PartitionInstance, dump_npz
+from solvers.proof_files import DEFAULT_INLINE_MAX_BYTES
 
 app = typer.Typer(cls=GuardedGroup, no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(cli_lsa.app, name="lsa")
@@ -85,9 +87,9 @@ def solve(
     backend: Annotated[
         str | None,
         typer.Option(
-            help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro, gradient (lsa); "
-            "a sub-solver as backend/solver",
-            show_default="chosen per instance: pysat; each lsa mode's first",
+            help="pysat, cpsat, fast, portfolio, gradient (partition); structure, mathopt, varpro, gradient (lsa); "
+            "or backend/solver",
+            show_default="the best for the instance",
         ),
     ] = None,
     solver: Annotated[
@@ -105,6 +107,14 @@ def solve(
         typer.Option(help="write {kind, instance, answer} here for `latentsat check`", show_default="none"),
     ] = None,
     quiet: QuietOption = False,
+    inline_proof_max: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="bytes: a longer proof or CNF goes to a file beside the bundle (or in the current directory), "
+            "named in the certificate with its SHA-256",
+        ),
+    ] = DEFAULT_INLINE_MAX_BYTES,
 ) -> None:
     """Solve an instance of any kind and print the verified answer as JSON (SPEC §3)."""
     from solvers.kinds import read_file
@@ -119,7 +129,8 @@ def solve(
         kind, instance = read_file(instance_path)
         named = backend or default_backend(instance)
         with progress(f"solving {instance_path.name} with {named}", quiet=quiet) as report:
-            answer = solve_instance(instance, options, progress=report.stage).model_dump(mode="json")
+            solved = solve_instance(instance, options, progress=report.stage).model_dump(mode="json")
+            answer = write_beside(solved, instance_path, bundle, inline_proof_max)
             if bundle is not None:
                 data = {"kind": kind.name, "instance": instance.to_json_dict(), "answer": answer}
                 bundle.write_text(json.dumps(data))
@@ -134,19 +145,36 @@ def solve(
 @app.command()
 def check(
     certificate_path: Annotated[
-        Path, typer.Argument(metavar="CERT", help="a bundle from `solve --bundle`, or an answer", **INPUT)
+        Path,
+        typer.Argument(metavar="CERT", help="a bundle from `solve --bundle`, an answer, or a lifted answer", **INPUT),
     ],
     instance_path: Annotated[
         Path | None,
-        typer.Option("--instance", help="the instance, if CERT is a bare answer", show_default="none", **INPUT),
+        typer.Option(
+            "--instance",
+            help="the instance, if CERT is a bare answer; the --map of `reduce` for a lift",
+            show_default="none",
+            **INPUT,
+        ),
     ] = None,
     checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
+    proof_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--proof",
+            help="the proof file, if not beside CERT under its `proof_file` name",
+            show_default="none",
+            **INPUT,
+        ),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Re-check an answer from scratch: re-encode, re-verify the solution, re-check the proof. Exit 1 if rejected."""
+    """Re-check an answer from scratch: the status decides what it must prove; re-encode, re-verify the solution,
+    re-check the proof (inline or in the file the certificate names, against its SHA-256). Exit 1 if rejected."""
     from problems.answers import Checker
     from problems.partition import read_input_file, read_json
-    from solvers.kinds import read_data, read_file
+    from solvers.checks import check_data
+    from solvers.proof_files import attach
 
     def action() -> bool:
         data = read_json(read_input_file(certificate_path, "CERT"), "CERT")
@@ -154,22 +182,45 @@ def check(
             raise InvalidCertificate("expected a JSON object: a bundle {instance, answer} or an answer", "CERT")
         answer_data = data.get("answer", data)
         if "instance" in data:
-            kind, instance = read_data(data["instance"], data.get("kind"))
+            instance: Any = data["instance"]
         elif instance_path is not None:
-            kind, instance = read_file(instance_path)
+            instance = _read_instance(instance_path)
         else:
             raise InvalidCertificate("a bare answer needs --instance", "instance")
-        if kind.check is None:
-            raise InvalidCertificate(f"answers of kind {kind.name!r} have no checker", "kind")
-        answer = kind.answer_type.model_validate(answer_data)
+        if isinstance(answer_data, dict):
+            answer_data = attach(answer_data, _beside(certificate_path, proof_path))
         with progress(f"checking {certificate_path.name}", quiet=quiet) as shown:
             shown.stage("check")
-            report = kind.check(instance, answer, Checker(checker))
+            report = check_data(instance, answer_data, Checker(checker))
         emit({"ok": report.ok, "reason": report.reason, "checker": report.checker, "check_s": report.check_s})
         return bool(report.ok)
 
     if not run_guarded(action):
         raise typer.Exit(1)
+
+
+def _read_instance(path: Path) -> Any:
+    """A partition instance (JSON or .npz, told by content), an lsa instance, or a reduction map (JSON), as
+    `check_data` takes it."""
+    from problems.npz_arrays import is_npz
+    from problems.partition import load_npz, read_input_file, read_json
+
+    blob = read_input_file(path, "instance")
+    return load_npz(blob) if is_npz(blob) else read_json(blob, "instance")
+
+
+def _beside(certificate_path: Path, proof_path: Path | None) -> Callable[[str, str], str | None]:
+    """Read a text that a certificate names: `--proof` for the proof, else the bare file name beside CERT."""
+
+    def read(part: str, name: str) -> str | None:
+        if part == "proof" and proof_path is not None:
+            return proof_path.read_text()
+        path = certificate_path.parent / name
+        if Path(name).name != name or not path.is_file():  # a bare file name only: never a path elsewhere
+            return None
+        return path.read_text()
+
+    return read
 
 
 @app.command()

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from latentsat.output import emit, run_guarded
+from latentsat.output import emit, run_guarded, write_beside
 from latentsat.progress import QuietOption, progress
 from problems.errors import InvalidInstance, InvalidOptions, UnknownKind
 
@@ -137,12 +137,14 @@ def lift(
 ) -> None:
     """Map a target solution back to the source, and verify it there (exit 2 if it does not solve the target)."""
     from reductions.wire import lift_json
+    from solvers.proof_files import DEFAULT_INLINE_MAX_BYTES
 
     def action() -> None:
         mapping = _read_json(map_path, "map")
         if not isinstance(mapping, dict) or "reduction" not in mapping or "source" not in mapping:
             raise InvalidInstance("a map has the keys 'reduction' and 'source'", "map")
         lifted = lift_json(mapping["reduction"], mapping["source"], _read_json(solution_path, "solution"))
+        lifted = write_beside(lifted, map_path, out, DEFAULT_INLINE_MAX_BYTES)  # a long target proof: a file
         if out is not None:
             out.write_text(json.dumps(lifted))
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -37,3 +38,19 @@ def solve_options(**fields: Any) -> SolveOptions:
         return SolveOptions(**{key: value for key, value in fields.items() if value is not None})
     except ValidationError as exc:
         raise from_validation_error(exc, InvalidOptions, "options") from exc
+
+
+def write_beside(answer: dict[str, Any], instance_path: Path, bundle: Path | None, max_bytes: int) -> dict[str, Any]:
+    """The answer with proofs and CNFs over `max_bytes` written to files beside the bundle (or in the current
+    directory), each named in the certificate with its SHA-256 (`solvers.proof_files.externalise`)."""
+    from solvers.proof_files import externalise
+    from solvers.proofs import sha256_text
+
+    certificate = answer.get("certificate") or answer.get("target_certificate") or {}
+    tag = sha256_text(str(certificate.get("proof") or certificate.get("cnf") or ""))[:12]
+    out, files = externalise(answer, f"{instance_path.stem}.{tag}", max_bytes)
+    folder = bundle.parent if bundle is not None else Path(".")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+        stderr.print(f"wrote {folder / name} ({len(text.encode())} bytes; the certificate names it)")
+    return out

@@ -73,7 +73,14 @@ class Certificate(BaseModel):
     instance_sha256: str | None = None
     cnf_sha256: str | None = None
     cnf: str | None = Field(default=None, description="the refuted DIMACS CNF")
-    proof: str | None = Field(default=None, description="the DRUP proof text")
+    proof: str | None = Field(default=None, description="the DRUP proof text (absent when it is in `proof_file`)")
+    proof_sha256: str | None = Field(default=None, description="SHA-256 of the proof text (UTF-8), inline or not")
+    proof_file: str | None = Field(
+        default=None,
+        description="a proof too large to inline: its file name, relative to the answer's (over HTTP: "
+        "`/v1/jobs/{id}/certificate/proof`)",
+    )
+    cnf_file: str | None = Field(default=None, description="like `proof_file`, for a CNF too large to inline")
     extra_clauses: list[list[int]] = Field(default_factory=list, description="clauses appended to the encoding")
     variables: dict[str, list[list[int]]] | None = Field(default=None, description="CNF variable meanings")
     checker: str | None = Field(default=None, description="the checker that accepted the proof")

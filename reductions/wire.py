@@ -124,6 +124,8 @@ def _no_solution(entry: ReductionEntry, answer: Answer) -> dict[str, Any]:
         checked = bool(answer.certificate and answer.certificate.checked)
         out["message"] = f"the target is infeasible (proof checked: {checked}); by the reduction, so is the source"
         out["certified"] = checked
+        if answer.certificate is not None:  # what `latentsat check` re-checks against the rebuilt target
+            out["target_certificate"] = answer.certificate.model_dump(mode="json", exclude_none=True)
     return out
 
 

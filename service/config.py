@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from problems.limits import InputLimits
+from solvers.proof_files import DEFAULT_INLINE_MAX_BYTES
 
 
 class Settings(InputLimits):
@@ -44,6 +45,12 @@ class Settings(InputLimits):
     max_queue: int = Field(default=1000, ge=1, description="queued jobs before POST answers 429")
     max_wait: float = Field(default=60.0, ge=0, description="the longest `?wait=` a request may block")
     retry_after_s: int = Field(default=5, ge=1, description="the Retry-After hint of a 429")
+    inline_proof_max_bytes: int = Field(
+        default=DEFAULT_INLINE_MAX_BYTES,
+        ge=0,
+        description="a longer proof or CNF is left out of /result and /certificate, which name it (proof_file, "
+        "proof_sha256) and serve it at /certificate/proof and /certificate/cnf",
+    )
     hard_kill_grace_s: float = Field(
         default=5.0, ge=0, description="a job still running this long past its limit is killed"
     )

@@ -82,6 +82,7 @@ def drup_certificate(
         cnf_sha256=sha256_text(cnf_text),
         cnf=cnf_text if embed_cnf else None,
         proof=proof,
+        proof_sha256=sha256_text(proof),
         extra_clauses=extra or [],
         variables=encoder.var_map(),
         checker=used.value,

@@ -105,13 +105,12 @@ class _Propagator:
         self.watched[cid] = len(clause) >= 2
 
     def detach(self, cid: int) -> None:
+        """Stop watching a clause. Its entries in the watch lists are dropped lazily, when propagation visits them:
+        removing them here would scan the lists, quadratic over a proof that deletes many clauses."""
         if self.watched[cid]:
             clause = self.clauses[cid]
             if len(clause) == 2:
                 del self.binaries[clause[0]][cid], self.binaries[clause[1]][cid]
-            else:
-                self.watches[clause[0]].remove(cid)
-                self.watches[clause[1]].remove(cid)
             self.watched[cid] = 0
 
     def is_reason(self, cid: int) -> bool:
@@ -132,7 +131,7 @@ class _Propagator:
     def propagate(self, head: int) -> int:
         """Unit propagation of the trail from `head`; returns a conflicting clause id, or -1 at a fixpoint."""
         trail, value, watches, clauses = self.trail, self.value, self.watches, self.clauses
-        reason, position, binaries = self.reason, self.position, self.binaries
+        reason, position, binaries, watched = self.reason, self.position, self.binaries, self.watched
         while head < len(trail):
             false_lit = -trail[head]
             head += 1
@@ -150,9 +149,13 @@ class _Propagator:
             watching = watches[false_lit]
             kept: list[int] = []
             for index, cid in enumerate(watching):
+                if not watched[cid]:
+                    continue  # detached: drop the entry
                 clause = clauses[cid]
                 if clause[0] == false_lit:
                     clause[0], clause[1] = clause[1], false_lit
+                elif clause[1] != false_lit:
+                    continue  # an entry left from before a detach: the clause watches other literals now
                 other = clause[0]
                 if value[other] > 0:
                     kept.append(cid)

@@ -57,7 +57,7 @@ def kinds() -> dict[str, Kind]:
     from problems.lsa.instance import LsaInstance, LsaSpec, lsa_from_dict
     from problems.partition import PartitionInstance, PartitionSpec, instance_from_dict, load_npz
     from solvers.certificates import check_answer
-    from solvers.lsa_check import check_lsa_answer
+    from solvers.check_lsa import check_lsa_answer
 
     return {
         "partition": Kind(

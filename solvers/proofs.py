@@ -17,20 +17,27 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
-import re
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from problems.answers import Checker
+from solvers.proof_text import (
+    MalformedProof,
+    compact_variables,
+    largest_variable,
+    parse_cnf,
+    parse_proof,
+    parse_steps,
+)
 
 # The RUP checker rebuilds its propagator without the deleted clauses once they outnumber the live ones (and this).
 REBUILD_AFTER_DELETIONS = 10_000
 
 
-class MalformedProof(ValueError):
-    """The proof or formula text does not parse as DIMACS/DRUP."""
 
 
 def dimacs(clauses: Sequence[Sequence[int]], n_vars: int | None = None) -> str:
@@ -39,8 +46,6 @@ def dimacs(clauses: Sequence[Sequence[int]], n_vars: int | None = None) -> str:
     >>> dimacs([[1, -2], [], [2]])
     'p cnf 2 3\\n1 -2 0\\n0\\n2 0\\n'
     """
-    import numpy as np
-
     lengths = np.fromiter(map(len, clauses), dtype=np.int64, count=len(clauses))
     literals = np.fromiter(itertools.chain.from_iterable(clauses), dtype=np.int64, count=int(lengths.sum()))
     largest = int(np.abs(literals).max()) if literals.size else 0
@@ -72,8 +77,6 @@ def binary_drup_lines(data: bytes) -> list[str] | None:
     >>> binary_drup_lines(bytes([97, 2, 5, 0, 100, 2, 5, 0, 97, 0]))
     ['1 -2 0', 'd 1 -2 0', '0']
     """
-    import numpy as np
-
     raw = np.frombuffer(data, dtype=np.uint8)
     if raw.size == 0:
         return []
@@ -100,8 +103,6 @@ def binary_drup_lines(data: bytes) -> list[str] | None:
 
 def _varints(data: Any, is_last: Any) -> list[int]:
     """Signed literals from little-endian base-128 codes 2v (v) and 2v+1 (−v); `is_last` marks each code's end."""
-    import numpy as np
-
     if data.size == 0:
         return []
     firsts = np.concatenate(([0], np.flatnonzero(is_last)[:-1] + 1))
@@ -112,11 +113,8 @@ def _varints(data: Any, is_last: Any) -> list[int]:
 
 
 def parse_dimacs(text: str) -> list[list[int]]:
-    """Clauses of a DIMACS CNF; comments and the header are skipped, clauses may span lines."""
-    steps = parse_drup_steps(text)
-    if any(deletion for deletion, _ in steps):
-        raise MalformedProof("a deletion in a formula")
-    return [clause for _, clause in steps]
+    """Clauses of a DIMACS CNF (`solvers.proof_text.parse_cnf`: strict, header-bounded)."""
+    return parse_cnf(text).clauses
 
 
 def parse_drup(text: str) -> list[list[int]]:
@@ -125,82 +123,25 @@ def parse_drup(text: str) -> list[list[int]]:
 
 
 def parse_drup_steps(text: str) -> list[tuple[bool, list[int]]]:
-    """The steps of a DRUP proof in order, as (is_deletion, clause).
+    """The steps of a DRUP proof in order, as (is_deletion, clause), literals up to 2^31 − 1.
+
+    To check a proof against a formula use `parse_proof(text, n_vars)`, which bounds the literals by the formula.
 
     >>> parse_drup_steps("1 -2 0\\nd 1 -2 0\\n-2\\n 0\\n")
     [(False, [1, -2]), (True, [1, -2]), (False, [-2])]
     """
-    fast = _parse_plain_steps(text)
-    return fast if fast is not None else _parse_steps_by_line(text)
-
-
-_PLAIN_TEXT = re.compile(r"[0-9\- \nd]*")
-_DELETION_MARK = 1 << 40  # stands for `d` in numpy's parse: beyond any literal we accept on the fast path
-_LARGEST_FAST_LITERAL = 1 << 31
-
-
-def _parse_plain_steps(text: str) -> list[tuple[bool, list[int]]] | None:
-    """numpy's C parser for the text solvers write (numbers, `d`, blanks; a `p`/`c` head); None if it won't do.
-
-    Anything unusual (comments further down, stray characters, `d` inside a clause, an unterminated clause) is left
-    to the line parser, which gives the error message.
-    """
-    import numpy as np
-
-    while text.startswith(("c", "p")):
-        text = text.partition("\n")[2]
-    if not _PLAIN_TEXT.fullmatch(text):
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            numbers = np.fromstring(text.replace("d ", f"{_DELETION_MARK} "), dtype=np.int64, sep=" ")
-        except (ValueError, DeprecationWarning):
-            return None
-    if numbers.size == 0:
-        return []
-    ends = np.flatnonzero(numbers == 0)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    marks = numbers == _DELETION_MARK
-    literals_ok = np.all(np.abs(numbers[~marks]) < _LARGEST_FAST_LITERAL)
-    if numbers[-1] != 0 or not literals_ok or np.count_nonzero(marks) != np.count_nonzero(marks[starts]):
-        return None
-    values = numbers.tolist()
-    return [
-        (True, values[start + 1 : end]) if values[start] == _DELETION_MARK else (False, values[start:end])
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
-    ]
-
-
-def _parse_steps_by_line(text: str) -> list[tuple[bool, list[int]]]:
-    steps: list[tuple[bool, list[int]]] = []
-    current: list[int] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        words = line.split()
-        if not words or words[0] in ("c", "p") or words[0].startswith("c"):
-            continue
-        deletion = words[0] == "d"
-        try:
-            literals = [int(w) for w in words[1:]] if deletion else [int(w) for w in words]
-        except ValueError as exc:
-            raise MalformedProof(f"line {line_no}: {line!r} is not a clause") from exc
-        if not literals or literals[-1] != 0 or 0 in literals[:-1]:
-            if deletion or 0 in literals:
-                raise MalformedProof(f"line {line_no}: {line!r} must end with one 0")
-            current.extend(literals)  # a clause that continues on the next line
-            continue
-        steps.append((deletion, current + literals[:-1]))
-        current = []
-    if current:
-        raise MalformedProof("the last clause is not terminated by 0")
-    return steps
+    return parse_steps(text)
 
 
 def check_with_drup(formula: list[list[int]], lemmas: list[list[int]]) -> bool:
-    """The formally verified checker (Why3-extracted); slow on large proofs."""
+    """The formally verified checker (Why3-extracted); slow on large proofs. It also accepts RAT lemmas (DRAT).
+
+    A clause is a set: repeated literals are dropped first (drup ran for minutes on one lemma of 2·10^6 copies of
+    one literal, where the other checkers take 0.2 s)."""
     import drup
 
-    return drup.check_proof(formula, lemmas).outcome == drup.Outcome.VALID
+    unique = [list(dict.fromkeys(clause)) for clause in lemmas]
+    return drup.check_proof([list(dict.fromkeys(c)) for c in formula], unique).outcome == drup.Outcome.VALID
 
 
 def check_with_rup(formula: list[list[int]], lemmas: list[list[int]]) -> bool:
@@ -296,21 +237,59 @@ def _forget(live: dict[tuple[int, ...], int], key: tuple[int, ...]) -> None:
 
 
 def check_with_backward(formula: list[list[int]], steps: list[tuple[bool, list[int]]]) -> bool:
-    """drat-trim's backward check (`solvers.drup_backward`): only the lemmas the refutation uses are checked."""
+    """drat-trim's backward check (`solvers.drup_backward`): only the lemmas the refutation uses are checked.
+
+    Deletions are honoured first (fast); a proof rejected that way is checked again with them ignored, which is
+    sound (the formula implies every lemma) and is what `rup` and `drup` accept, so the checkers agree on it.
+    """
     from solvers.drup_backward import check_backward
 
-    return check_backward(formula, steps).valid
+    if check_backward(formula, steps).valid:
+        return True
+    return any(deletion for deletion, _ in steps) and check_backward(formula, _additions(steps)).valid
+
+
+def _additions(steps: list[tuple[bool, list[int]]]) -> list[tuple[bool, list[int]]]:
+    return [(False, clause) for deletion, clause in steps if not deletion]
+
+
+@dataclass(frozen=True)
+class ProofVerdict:
+    """Whether a proof refutes a formula, the checker that decided, and a one-line reason."""
+
+    valid: bool
+    checker: Checker
+    reason: str
 
 
 def check_proof(cnf_text: str, proof: str, checker: Checker = Checker.AUTO) -> tuple[bool, Checker]:
     """Check that `proof` refutes `cnf_text`; returns (valid, the checker that decided)."""
     with gc_paused():
         try:
-            formula = parse_dimacs(cnf_text)
-            steps = parse_drup_steps(proof)
+            formula = parse_cnf(cnf_text)
         except MalformedProof:
             return False, checker
-        return check_steps(formula, steps, checker)
+    verdict = verify_refutation(formula.clauses, proof, checker, formula.n_vars)
+    return verdict.valid, verdict.checker
+
+
+def verify_refutation(
+    clauses: list[list[int]], proof: str, checker: Checker = Checker.AUTO, n_vars: int | None = None
+) -> ProofVerdict:
+    """Read `proof` against a formula over variables 1..n_vars (default: its largest) and check it.
+
+    A malformed proof, or one naming a variable outside the formula, is rejected before any checker runs, so
+    every checker gives the same verdict on it.
+    """
+    used = Checker.RUP if checker is Checker.AUTO else checker
+    with gc_paused():
+        try:
+            steps = parse_proof(proof, largest_variable(clauses) if n_vars is None else n_vars)
+        except MalformedProof as exc:
+            return ProofVerdict(False, used, f"malformed proof: {exc}")
+        valid, used = check_steps(clauses, steps, checker)
+    reason = f"proof accepted by the {used} checker" if valid else f"the DRUP proof is rejected by the {used} checker"
+    return ProofVerdict(valid, used, reason)
 
 
 def check_steps(
@@ -320,8 +299,10 @@ def check_steps(
     if checker is Checker.AUTO:
         checker = Checker.RUP
     with gc_paused():
-        if checker is Checker.DRUP:
-            valid = check_with_drup(formula, [clause for deletion, clause in steps if not deletion])
+        formula, steps = compact_variables(formula, steps)
+        if checker is Checker.DRUP:  # drup also takes RAT lemmas: a DRUP proof must be RUP throughout as well
+            lemmas = [clause for deletion, clause in steps if not deletion]
+            valid = check_steps_with_rup(formula, steps) and check_with_drup(formula, lemmas)
         elif checker is Checker.BACKWARD:
             valid = check_with_backward(formula, steps)
         else:
@@ -355,7 +336,7 @@ def check_within(
     """`check_steps` on the proof text, or (None, checker) when a time budget (seconds) is given and runs out
     first: a large check runs in a child process killed at the budget."""
     try:
-        steps = parse_drup_steps(proof)
+        steps = parse_proof(proof, largest_variable(formula))
     except MalformedProof:
         return False, checker
     small = len(formula) <= IN_PROCESS_CHECK_MAX_CLAUSES and len(steps) <= IN_PROCESS_CHECK_MAX_STEPS

@@ -181,7 +181,7 @@ def test_lsa_runs_in_child_processes_verify_and_report(tmp_path: Path) -> None:
 
 def test_a_wrong_lsa_answer_does_not_verify() -> None:
     from problems.lsa.answer import LsaAnswer
-    from solvers.lsa_check import verify_values as verified_lsa
+    from solvers.check_lsa import verify_values as verified_lsa
     from solvers.pipeline import solve as solve_lsa
 
     instance = build_lsa_instance({"kind": "lsa", "mode": "exact-grid", "d": 2, "variant": "planted", "seed": 0})

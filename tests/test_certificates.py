@@ -84,10 +84,11 @@ def tampered_copies(answer: Answer) -> list[tuple[str, Answer]]:
     copies = []
     for i, line in enumerate(lines):
         if not line.startswith("d") and line.strip() != "0":
-            cert = answer.certificate.model_copy(update={"proof": "\n".join(lines[:i] + lines[i + 1 :]) + "\n"})
+            proof = "\n".join(lines[:i] + lines[i + 1 :]) + "\n"
+            cert = answer.certificate.model_copy(update={"proof": proof, "proof_sha256": None})  # no hash to trip on
             copies.append((f"removed lemma {i}", answer.model_copy(update={"certificate": cert})))
     changed = [("0" if line.strip() == "0" else "1 0") if i == 0 else line for i, line in enumerate(lines)]
-    cert = answer.certificate.model_copy(update={"proof": "\n".join(changed) + "\n"})
+    cert = answer.certificate.model_copy(update={"proof": "\n".join(changed) + "\n", "proof_sha256": None})
     copies.append(("changed first lemma to a unit", answer.model_copy(update={"certificate": cert})))
     cnf = answer.certificate.cnf or ""
     cert = answer.certificate.model_copy(update={"cnf": cnf.replace(" 0\n", " 0\n", 1) + "1 0\n"})

@@ -57,8 +57,8 @@ class LsaSpec(BaseModel):
     markov: MarkovSource | None = Field(default=None, description="use X* of the Markov model (and its H)")
     mode: Mode = Field(default="exact-grid", description="exact-grid, real or best-fit")
     grid: list[Rational] = Field(default=DEFAULT_GRID, min_length=1, description="exact-grid: values of b, A entries")
-    box: tuple[Rational, Rational] = Field(default=(-4, 4), description="real/best-fit: [lo, hi] for b and A entries")
-    bits: int = Field(default=6, ge=1, le=20, description="real/best-fit: K bits of b over its box")
+    box: tuple[Rational, Rational] = Field(default=(-4, 4), description="real: [lo, hi] for b and A entries")
+    bits: int = Field(default=6, ge=1, le=20, description="real: K bits of b over its box")
     epsilon: Rational = Field(default=0, description="real: allowed ‖φ(b,A) − X‖_∞")
 
     @model_validator(mode="after")

@@ -148,6 +148,27 @@ class Radical:
             raise ValueError(f"{self} is irrational")
         return self.terms.get(1, Fraction(0))
 
+    def sign(self) -> int:
+        """The exact sign (−1, 0, 1): bracket each √r between rationals, tighter until the sum's interval excludes 0
+        (it does, for a nonzero value: the √r of a normal form are linearly independent over Q).
+
+        >>> (Radical.sqrt_of(Fraction(2)) - Fraction(141421356, 10**8)).sign()
+        1
+        """
+        if self.is_zero():
+            return 0
+        bits = 64
+        while True:
+            low = high = Fraction(0)
+            for radicand, coeff in self.terms.items():
+                root = math.isqrt(radicand << (2 * bits))
+                below, above = Fraction(root, 1 << bits), Fraction(root + 1, 1 << bits)
+                low += coeff * (below if coeff > 0 else above)
+                high += coeff * (above if coeff > 0 else below)
+            if low > 0 or high < 0:
+                return 1 if low > 0 else -1
+            bits *= 2
+
     def __float__(self) -> float:
         return float(sum(float(c) * math.sqrt(r) for r, c in self.terms.items()))
 

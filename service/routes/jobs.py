@@ -147,7 +147,8 @@ async def _submit(
         record = store.get(record.id) or record
     location = {"Location": f"/v1/jobs/{record.id}"}
     if record.terminal:
-        view = JobView.of(record, store.result(record.id) if record.state is JobState.DONE else None)
+        result = store.result(record.id) if record.state is JobState.DONE else None
+        view = JobView.of(record, None if result is None else _served(result, record, settings))
         return JSONResponse(view.model_dump(mode="json"), status_code=200, headers=location)
     return JSONResponse(JobView.of(record).model_dump(mode="json"), status_code=202, headers=location)
 
@@ -191,16 +192,26 @@ def job_answer(store: Store, record: JobRecord) -> dict[str, Any]:
 
 
 @router.get("/{job_id}/result", responses=NOT_READY)
-def get_result(job_id: JobId, owner: OwnerDep, store: StoreDep) -> dict[str, Any]:
-    """The answer (SPEC §3), certificate included."""
-    return job_answer(store, owned_job(store, job_id, owner))
+def get_result(job_id: JobId, owner: OwnerDep, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """The answer (SPEC §3), certificate included; a proof or CNF over `LATENTSAT_INLINE_PROOF_MAX_BYTES` is named
+    (`proof_file`, `proof_sha256`, `cnf_file`) and served at `/certificate/proof` and `/certificate/cnf`."""
+    record = owned_job(store, job_id, owner)
+    return _served(job_answer(store, record), record, settings)
+
+
+def _served(answer: dict[str, Any], record: JobRecord, settings: Any) -> dict[str, Any]:
+    """The answer as served: long texts replaced by the names of their download endpoints' files."""
+    from solvers.proof_files import externalise
+
+    return externalise(answer, record.id, settings.inline_proof_max_bytes)[0]
 
 
 @router.get("/{job_id}/certificate", responses=NOT_READY)
-def get_certificate(job_id: JobId, owner: OwnerDep, store: StoreDep) -> JSONResponse:
-    """A downloadable bundle `{instance, answer}` that `latentsat check` re-verifies from scratch."""
+def get_certificate(job_id: JobId, owner: OwnerDep, store: StoreDep, settings: SettingsDep) -> JSONResponse:
+    """A downloadable bundle `{instance, answer}` that `latentsat check` re-verifies from scratch (a long proof is
+    named in it: save `/certificate/proof` beside the bundle under that name, or pass `check --proof`)."""
     record = owned_job(store, job_id, owner)
-    answer = job_answer(store, record)
+    answer = _served(job_answer(store, record), record, settings)
     parsed = parse_instance(record.kind, record.format, store.instance(record.id))
     bundle = {"job": record.id, "kind": record.kind, "instance": to_json(parsed), "answer": answer}
     disposition = {"Content-Disposition": f'attachment; filename="{record.id}-certificate.json"'}
@@ -215,12 +226,15 @@ class LiftToSource(BaseModel):
 
 
 @router.post("/{job_id}/lift", responses=NOT_READY)
-def lift_result(job_id: JobId, owner: OwnerDep, store: StoreDep, request: LiftToSource) -> dict[str, Any]:
-    """The job's answer mapped back through a hardness reduction: a source solution verified on the source."""
+def lift_result(
+    job_id: JobId, owner: OwnerDep, store: StoreDep, settings: SettingsDep, request: LiftToSource
+) -> dict[str, Any]:
+    """The job's answer mapped back through a hardness reduction: a source solution verified on the source (an
+    infeasible target lifts with its certificate, re-checkable by `latentsat check --instance MAP`)."""
     from service.routes.reductions import lift_guarded
 
-    answer = job_answer(store, owned_job(store, job_id, owner))
-    return lift_guarded(request.reduction, request.source, answer)
+    record = owned_job(store, job_id, owner)
+    return _served(lift_guarded(request.reduction, request.source, job_answer(store, record)), record, settings)
 
 
 TEXT_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -2,8 +2,8 @@
 
 Backends (first the default): `mathopt`, a MILP with b expanded in binary over a dyadic grid and exact products
 (SCIP or HiGHS; its `infeasible` rests on floating-point tolerances: never a checked certificate); `structure`,
-exact over the reals for ε = 0 (support enumeration, the box not applied); `gradient` (Adam, a heuristic). Every
-point returned passes the exact ε check.
+exact over the reals for ε = 0 (support enumeration, rescaled into the box by (λb, A/λ)); `gradient` (Adam, a
+heuristic). Every point returned passes the exact ε check.
 """
 
 from __future__ import annotations
@@ -116,9 +116,15 @@ def exact_over_reals(instance: LsaInstance, result: SolveResult) -> LsaAnswer:
         b, a = split_exact(result.assignment, instance.d)
         if not phi_equals(instance.x, b, a):
             raise VerificationFailed("the structure backend's (b, A) does not reproduce X exactly")
+        scaled = into_box(b, a, *instance.box)
+        if scaled is None:
+            why = "X is realisable over the reals, but no rescaling (λb, A/λ) of the (b, A) found fits the box"
+            return LsaAnswer(status=AnswerStatus.UNKNOWN, mode=instance.mode, stats=stats, message=why)
+        (b, a), scale = scaled
         answer = LsaAnswer(status=AnswerStatus.SOLVED, mode=instance.mode, residual="0", stats=stats)
-        answer.message = "exact over the reals; the box is not applied (rescale by the symmetry (λb, A/λ))"
-        claim = "φ(b, A) = X exactly (arithmetic in Q(√D))"
+        rescaled = f"; rescaled into the box by the symmetry (λb, A/λ), λ = {scale}" if scale != 1 else ""
+        answer.message = "exact over the reals" + rescaled
+        claim = "φ(b, A) = X exactly (arithmetic in Q(√D)), b and A in the box"
         return with_values(answer, b, a, Certificate(kind="solution", checked=True, claim=claim))
     if result.status is Status.UNSATISFIABLE:
         claim = "no real (b, A), in any box, gives φ(b, A) = X: support enumeration (docs/lsa.md), not a checked proof"
@@ -127,3 +133,31 @@ def exact_over_reals(instance: LsaInstance, result: SolveResult) -> LsaAnswer:
     return LsaAnswer(
         status=AnswerStatus.UNKNOWN, mode=instance.mode, stats=stats, message="a degenerate support is undecided"
     )
+
+
+def into_box(
+    b: list[Any], a: list[list[Any]], lo: Fraction, hi: Fraction
+) -> tuple[tuple[list[Any], list[list[Any]]], Fraction] | None:
+    """(λb, A/λ) with every entry in [lo, hi] for a simple rational λ (φ is unchanged), or None if none is found.
+
+    λ is searched in floats on a log grid of both signs, nearest 1 first, then confirmed in exact arithmetic."""
+    import numpy as np
+
+    floats_b = [float(v) for v in b]
+    floats_a = [float(v) for row in a for v in row]
+    for magnitude in sorted(np.logspace(-4, 4, 801), key=lambda m: abs(np.log(m))):
+        for lam in (magnitude, -magnitude):
+            inside = all(lo <= lam * v <= hi for v in floats_b) and all(lo <= v / lam <= hi for v in floats_a)
+            if inside:
+                scale = Fraction(lam).limit_denominator(1000) or Fraction(1)
+                scaled_b = [v * scale for v in b]
+                scaled_a = [[v * (1 / scale) for v in row] for row in a]
+                if all(_within(v, lo, hi) for v in [*scaled_b, *(e for row in scaled_a for e in row)]):
+                    return (scaled_b, scaled_a), scale
+    return None
+
+
+def _within(value: Any, lo: Fraction, hi: Fraction) -> bool:
+    if isinstance(value, Fraction):
+        return lo <= value <= hi
+    return bool((value - lo).sign() >= 0 and (value - hi).sign() <= 0)

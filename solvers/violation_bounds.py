@@ -1,0 +1,185 @@
+"""Certified lower bounds on the violations of noisy partition recovery: sample-disjoint parts, each with a DRUP proof.
+
+A part is a set S of samples and a bound b: its certificate is a DRUP refutation of `PartitionPartToCnf` on (S, b),
+which says that no partition violates fewer than b samples of S. Parts are disjoint, so every partition of the
+instance violates at least Σ b samples (docs/noisy.md gives the proof). `prove_lower_bound` searches for parts within
+a deadline; `check_bound_certificate` re-checks a certificate from the instance alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from problems.answers import BoundCertificate, BoundPart
+from problems.errors import TimeLimitReached
+from problems.partition import PartitionInstance
+from reductions.partition_part_to_cnf import PartitionPartToCnf, cardinality_clauses_estimate
+from solvers.base import Limits, Status
+from solvers.proofs import Checker, check_proof, checked_drup_certificate, dimacs, sha256_text
+from solvers.pysat import DEFAULT_SOLVER, PysatBackend
+
+# Beyond this many clauses (samples × cells + cardinality network) a part's CNF is not built: the encoding alone
+# would take seconds and hundreds of MB; at N = 1000, c = 8 (55k samples, 27 cells) it is 1.5M clauses.
+MAX_PART_CLAUSES = 3_000_000
+# The refutation of "fewer than b violations" over many samples is rarely found (N = 30, c = 8, ε = 1%: no answer
+# in 1.1M conflicts), so it is only tried below this size, and with half of the budget.
+MONOLITHIC_MAX_CLAUSES = 400_000
+MIN_ATTEMPT_S = 0.5  # a refutation attempt with less time left than this is not started
+
+
+def prove_lower_bound(
+    instance: PartitionInstance, violated: np.ndarray, deadline: float, checker: Checker = Checker.AUTO, seed: int = 0
+) -> BoundCertificate:
+    """Sample-disjoint parts with checked proofs, found before `deadline` (a `time.perf_counter()` value).
+
+    `violated`: bool array (n,), the samples a known partition violates; a part can only need violations where
+    that partition has some, so they steer the search. Steps: pairs of samples with equal tokens and different
+    labels (b = 1 each); on the rest R, "at least |violated ∩ R|" when R is small; else R with b = 1, then halves
+    of proven parts, each half with b = 1, as long as both halves are refuted in time.
+    """
+    certificate = BoundCertificate(
+        encoder=PartitionPartToCnf.name, encoder_version=PartitionPartToCnf.version, instance_sha256=instance.sha256
+    )
+    pairs = contradictory_pairs(instance)
+    rest = np.setdiff1d(np.arange(instance.n_samples), np.asarray(pairs, dtype=np.int64).reshape(-1))
+    for pair in pairs:
+        part = prove_part(instance, pair, 1, deadline, checker)
+        if part is not None:
+            certificate.parts.append(part)
+    certificate.parts.extend(_bound_rest(instance, rest, violated, deadline, checker, seed))
+    certificate.checker = "rup" if checker is Checker.AUTO else checker.value
+    return certificate
+
+
+def contradictory_pairs(instance: PartitionInstance) -> list[list[int]]:
+    """Disjoint pairs of samples with the same tokens and different labels: each pair needs one violation."""
+    order = np.lexsort(instance.tokens.T[::-1])
+    tokens = instance.tokens[order]
+    starts = np.flatnonzero(np.concatenate(([True], np.any(tokens[1:] != tokens[:-1], axis=1))))
+    ends = np.append(starts[1:], len(order))
+    pairs: list[list[int]] = []
+    for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if end - begin > 1 and np.unique(instance.label_ids[order[begin:end]]).size > 1:
+            pairs.extend(_disjoint_differing_pairs(order[begin:end].tolist(), instance.label_ids))
+    return pairs
+
+
+def _disjoint_differing_pairs(samples: list[int], labels: np.ndarray) -> list[list[int]]:
+    """As many disjoint pairs with different labels as the label counts allow (always pair off the largest)."""
+    by_label: dict[int, list[int]] = {}
+    for s in samples:
+        by_label.setdefault(int(labels[s]), []).append(s)
+    pairs = []
+    while sum(1 for group in by_label.values() if group) > 1:
+        first, second = sorted(by_label, key=lambda v: -len(by_label[v]))[:2]
+        pairs.append(sorted([by_label[first].pop(), by_label[second].pop()]))
+    return pairs
+
+
+def _bound_rest(
+    instance: PartitionInstance, rest: np.ndarray, violated: np.ndarray, deadline: float, checker: Checker, seed: int
+) -> list[BoundPart]:
+    need = int(violated[rest].sum())
+    if need == 0 or rest.size == 0:
+        return []
+    cells = int(np.prod(instance.budgets))
+    size = rest.size * cells + cardinality_clauses_estimate(rest.size, need - 1)
+    if need > 1 and size <= MONOLITHIC_MAX_CLAUSES:
+        half_time = time.perf_counter() + (deadline - time.perf_counter()) / 2
+        whole = prove_part(instance, rest.tolist(), need, half_time, checker)
+        if whole is not None:
+            return [whole]
+    if rest.size * cells > MAX_PART_CLAUSES:
+        return []
+    first = prove_part(instance, rest.tolist(), 1, deadline, checker)
+    return [] if first is None else _split_proven(instance, first, violated, deadline, checker, seed)
+
+
+def _split_proven(
+    instance: PartitionInstance, part: BoundPart, violated: np.ndarray, deadline: float, checker: Checker, seed: int
+) -> list[BoundPart]:
+    """Replace proven parts by two proven halves while both halves are refuted in time (each split adds 1)."""
+    rng = np.random.default_rng(seed)
+    done: list[BoundPart] = []
+    queue = [part]
+    while queue:
+        current = queue.pop(0)
+        halves = _halves(np.asarray(current.samples), violated, rng)
+        proven = [] if halves is None else [prove_part(instance, h.tolist(), 1, deadline, checker) for h in halves]
+        if proven and all(p is not None for p in proven):
+            queue.extend(p for p in proven if p is not None)
+        else:
+            done.append(current)
+        if time.perf_counter() >= deadline:
+            done.extend(queue)
+            break
+    return done
+
+
+def _halves(samples: np.ndarray, violated: np.ndarray, rng: np.random.Generator) -> list[np.ndarray] | None:
+    """Two random halves that each hold some of the known violated samples (else a half is satisfiable)."""
+    bad, good = samples[violated[samples]], samples[~violated[samples]]
+    if bad.size < 2:
+        return None
+    bad, good = rng.permutation(bad), rng.permutation(good)
+    return [
+        np.sort(np.concatenate([bad[: bad.size // 2], good[: good.size // 2]])),
+        np.sort(np.concatenate([bad[bad.size // 2 :], good[good.size // 2 :]])),
+    ]
+
+
+def prove_part(
+    instance: PartitionInstance, samples: Sequence[int], at_least: int, deadline: float, checker: Checker
+) -> BoundPart | None:
+    """Refute "fewer than `at_least` of `samples` violated" before `deadline`; a checked part, or None."""
+    left = deadline - time.perf_counter()
+    if left < MIN_ATTEMPT_S:
+        return None
+    encoder = PartitionPartToCnf(deadline)
+    try:
+        cnf = encoder.forward_part(instance, samples, at_least)
+    except TimeLimitReached:
+        return None
+    result = PysatBackend(DEFAULT_SOLVER).solve(cnf, Limits(seconds=deadline - time.perf_counter(), proof=True))
+    if result.status is not Status.UNSATISFIABLE or result.proof is None:
+        return None
+    certificate = checked_drup_certificate(
+        cnf.clauses, result.proof, checker, claim="", encoder=encoder, instance_sha256=instance.sha256,
+        embed_cnf=False, seconds=max(deadline - time.perf_counter(), MIN_ATTEMPT_S),
+    )  # fmt: skip
+    if not certificate.checked:
+        return None
+    assert certificate.cnf_sha256 is not None and certificate.proof is not None
+    return BoundPart(
+        samples=list(map(int, samples)), at_least=at_least, cnf_sha256=certificate.cnf_sha256,
+        proof=certificate.proof, checked=True,
+    )  # fmt: skip
+
+
+def check_bound_certificate(
+    instance: PartitionInstance, certificate: BoundCertificate, checker: Checker = Checker.AUTO
+) -> tuple[bool, str]:
+    """Re-check every part from the instance alone: disjoint, regenerated CNF hashes to `cnf_sha256`, proof valid."""
+    if certificate.instance_sha256 != instance.sha256:
+        return False, "the bound certificate is for another instance (instance_sha256 differs)"
+    if (certificate.encoder, certificate.encoder_version) != (PartitionPartToCnf.name, PartitionPartToCnf.version):
+        return False, f"unknown part encoder {certificate.encoder!r} version {certificate.encoder_version!r}"
+    seen = Counter(s for part in certificate.parts for s in part.samples)
+    if any(count > 1 for count in seen.values()):
+        return False, "the bound's parts share samples: their bounds do not add up"
+    for index, part in enumerate(certificate.parts):
+        try:
+            cnf = PartitionPartToCnf().forward_part(instance, part.samples, part.at_least)
+        except ValueError as exc:
+            return False, f"part {index}: {exc}"
+        text = dimacs(cnf.clauses)
+        if sha256_text(text) != part.cnf_sha256:
+            return False, f"part {index}: the regenerated CNF does not match cnf_sha256"
+        valid, used = check_proof(text, part.proof, checker)
+        if not valid:
+            return False, f"part {index}: the DRUP proof is rejected by the {used} checker"
+    return True, f"{len(certificate.parts)} disjoint parts prove at least {certificate.bound} violations"

@@ -104,8 +104,12 @@ def generate(
 def solve(
     instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="instance file (.json or .npz)")],
     backend: Annotated[
-        str, typer.Option(help="pysat, cpsat, fast, portfolio, gradient (partitions); structure, mathopt, varpro (lsa)")
-    ] = "pysat",
+        str | None,
+        typer.Option(
+            help="pysat (default), cpsat, fast, noisy (default for noisy instances), portfolio, gradient "
+            "(partitions); structure, mathopt, varpro (lsa)"
+        ),
+    ] = None,
     solver: Annotated[str | None, typer.Option(help="sub-solver, e.g. cadical195, glucose4")] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds, encoding included")] = 60.0,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
@@ -120,8 +124,9 @@ def solve(
     from solvers.pipeline import solve as solve_instance
 
     def action() -> None:
+        named = {"backend": backend} if backend is not None else {}  # unnamed: the default for the instance
         options = _options(
-            backend=backend,
+            **named,
             solver=solver,
             time_limit=time_limit,
             unique=unique,
@@ -133,7 +138,7 @@ def solve(
         if cli_lsa.is_lsa_file(instance_path):  # route by the JSON `kind` field
             return emit(cli_lsa.solve_file(instance_path, options))
         instance = load_instance(instance_path)
-        with status_line(f"solving {instance_path.name} ({instance.n_samples} samples) with {backend}"):
+        with status_line(f"solving {instance_path.name} ({instance.n_samples} samples) with {options.backend}"):
             answer = solve_instance(instance, options)
         if bundle is not None:
             bundle.write_text(json.dumps({"instance": instance.to_json_dict(), "answer": answer.model_dump()}))

@@ -65,7 +65,7 @@ def robust_local_search(
         start = starts.pop() if starts else _start(instance, rng, restart, deadline)
         if start is None:
             continue
-        classes, violations = _descend_from(instance, start, rng, deadline)
+        classes, violations = descend_from(instance, start, rng, deadline)
         restarts += 1
         key = canonical_classes(classes, masks)
         stalled += 1
@@ -78,7 +78,7 @@ def robust_local_search(
     return best, best_violations, {"restarts": restarts, "agreeing": agreeing}
 
 
-def _descend_from(
+def descend_from(
     instance: PartitionInstance, start: list[np.ndarray], rng: np.random.Generator, deadline: float
 ) -> tuple[list[np.ndarray], int]:
     """The descent from `start`, or `start` itself when the descent does not lower its violations (on a tie the

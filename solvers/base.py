@@ -96,6 +96,7 @@ BACKENDS = (
     ("solvers.cpsat", "CpSatBackend"),
     ("solvers.incremental", "IncrementalBackend"),
     ("solvers.portfolio", "PortfolioBackend"),
+    ("solvers.noisy", "NoisyBackend"),
     ("solvers.embedding", "EmbeddingBackend"),
     ("solvers.mathopt", "MathOptBackend"),
     ("solvers.structure", "StructureBackend"),

@@ -19,6 +19,7 @@ from problems.verify import canonical_classes, constrained_mask, verify_partitio
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from solvers.proofs import Checker, check_proof, dimacs, sha256_text
+from solvers.violation_bounds import BOUND_KIND, check_violation_claims
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,11 @@ def check_answer(instance: PartitionInstance, answer: Answer, checker: Checker =
         report = _check_alternative(instance, answer)
         if not report.ok:
             return report
-    if answer.status is AnswerStatus.INFEASIBLE and answer.certificate and answer.certificate.kind == "pigeonhole":
+    noisy = check_violation_claims(instance, answer, checker)  # violated, lower_bound, gap (solvers/violation_bounds)
+    by_bound = answer.certificate is not None and answer.certificate.kind == BOUND_KIND
+    if noisy is not None and (not noisy[0] or by_bound):
+        report = CheckReport(noisy[0], noisy[1], checker.value)
+    elif answer.status is AnswerStatus.INFEASIBLE and answer.certificate and answer.certificate.kind == "pigeonhole":
         report = _check_pigeonhole(instance, answer)
     elif answer.status in (AnswerStatus.UNIQUE, AnswerStatus.INFEASIBLE) or (
         answer.status is AnswerStatus.OPTIMAL and answer.certificate and answer.certificate.kind == "drup"

@@ -32,6 +32,7 @@ from reductions.partition_to_samples import PartitionToSamples
 from solvers.base import PARTITION_TARGETS, Limits, SolveResult, Status, get_backend, is_complete
 from solvers.child import ChildTimeout, run_in_child
 from solvers.incremental import IncrementalBackend
+from solvers.noisy import NoisyBackend, solve_noisy
 from solvers.portfolio import PortfolioBackend
 from solvers.proofs import Checker, checked_drup_certificate, gc_paused
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend, can_log_proofs
@@ -62,10 +63,14 @@ class Clock:
 
 def solve(instance: PartitionInstance, options: SolveOptions | None = None) -> Answer:
     """Solve one partition instance and return a verified answer (never an unverified solution)."""
-    options = options or SolveOptions()
+    options = _route_noisy(instance, options or SolveOptions())
     _check_options(instance, options)
     clock = Clock(options.time_limit)
     backend = _backend(instance, options)
+    if isinstance(backend, NoisyBackend):  # its own strategy: warm start, verified answer, certified lower bound
+        answer = solve_noisy(instance, options, clock.start)
+        answer.stats["wall_s"] = round(clock.elapsed(), 4)
+        return answer
     if isinstance(backend, PortfolioBackend):  # each member runs this function in its own process
         left = options.model_copy(update={"time_limit": max(clock.left(), 0.01)})
         answer = backend.race(instance, left, solve)
@@ -304,6 +309,15 @@ def _block_first_model(encoder: PartitionToFastCnf) -> Callable[[list[int]], lis
     return refine
 
 
+def _route_noisy(instance: PartitionInstance, options: SolveOptions) -> SolveOptions:
+    """Noisy instances go to the noisy strategy unless a backend is named; `noisy` on an exact one goes to `fast`."""
+    if instance.max_violations != 0 and "backend" not in options.model_fields_set:
+        return options.model_copy(update={"backend": "noisy"})
+    if instance.max_violations == 0 and options.backend == "noisy":
+        return options.model_copy(update={"backend": "fast"})
+    return options
+
+
 def _backend(instance: PartitionInstance, options: SolveOptions) -> Any:
     """The named backend; `fast` hands noisy instances to `pysat` (its merges and implied clauses need exactness)."""
     if options.backend == "fast" and instance.max_violations != 0:
@@ -409,6 +423,7 @@ def _checked_answer(
         table=[TableEntry(cell=list(cell), label=label) for cell, label in solution.table_entries(instance)],
         unconstrained=[np.flatnonzero(~mask).tolist() for mask in masks],
         violations=len(verdict.violated),
+        violated=verdict.violated if instance.max_violations != 0 else None,
         certificate=Certificate(
             kind="partial" if partial else "solution",
             checked=True,

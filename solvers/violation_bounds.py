@@ -14,9 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from problems.answers import BoundCertificate, BoundPart
+from problems.answers import Answer, AnswerStatus, BoundCertificate, BoundPart
 from problems.errors import TimeLimitReached
 from problems.partition import PartitionInstance
+from problems.verify import verify_partition
 from reductions.partition_part_to_cnf import PartitionPartToCnf, cardinality_clauses_estimate
 from solvers.base import Limits, Status
 from solvers.proofs import Checker, check_proof, checked_drup_certificate, dimacs, sha256_text
@@ -33,13 +34,15 @@ MIN_ATTEMPT_S = 0.5  # a refutation attempt with less time left than this is not
 
 def prove_lower_bound(
     instance: PartitionInstance, violated: np.ndarray, deadline: float, checker: Checker = Checker.AUTO, seed: int = 0
-) -> BoundCertificate:
+) -> tuple[BoundCertificate, list[np.ndarray] | None]:
     """Sample-disjoint parts with checked proofs, found before `deadline` (a `time.perf_counter()` value).
 
     `violated`: bool array (n,), the samples a known partition violates; a part can only need violations where
     that partition has some, so they steer the search. Steps: pairs of samples with equal tokens and different
     labels (b = 1 each); on the rest R, "at least |violated ∩ R|" when R is small; else R with b = 1, then halves
-    of proven parts, each half with b = 1, as long as both halves are refuted in time.
+    of proven parts, each half with b = 1, as long as both halves are refuted in time. When the small R turns out
+    to allow fewer violations, the solver's model is returned instead (class maps, to be verified by the caller):
+    the search is then also the exact improvement step.
     """
     certificate = BoundCertificate(
         encoder=PartitionPartToCnf.name, encoder_version=PartitionPartToCnf.version, instance_sha256=instance.sha256
@@ -50,9 +53,10 @@ def prove_lower_bound(
         part = prove_part(instance, pair, 1, deadline, checker)
         if part is not None:
             certificate.parts.append(part)
-    certificate.parts.extend(_bound_rest(instance, rest, violated, deadline, checker, seed))
+    parts, better = _bound_rest(instance, rest, violated, deadline, checker, seed)
+    certificate.parts.extend(parts)
     certificate.checker = "rup" if checker is Checker.AUTO else checker.value
-    return certificate
+    return certificate, better
 
 
 def contradictory_pairs(instance: PartitionInstance) -> list[list[int]]:
@@ -82,21 +86,25 @@ def _disjoint_differing_pairs(samples: list[int], labels: np.ndarray) -> list[li
 
 def _bound_rest(
     instance: PartitionInstance, rest: np.ndarray, violated: np.ndarray, deadline: float, checker: Checker, seed: int
-) -> list[BoundPart]:
+) -> tuple[list[BoundPart], list[np.ndarray] | None]:
     need = int(violated[rest].sum())
     if need == 0 or rest.size == 0:
-        return []
+        return [], None
     cells = int(np.prod(instance.budgets))
     size = rest.size * cells + cardinality_clauses_estimate(rest.size, need - 1)
     if need > 1 and size <= MONOLITHIC_MAX_CLAUSES:
         half_time = time.perf_counter() + (deadline - time.perf_counter()) / 2
         whole = prove_part(instance, rest.tolist(), need, half_time, checker)
+        if isinstance(whole, BoundPart):
+            return [whole], None
         if whole is not None:
-            return [whole]
+            return [], whole
     if rest.size * cells > MAX_PART_CLAUSES:
-        return []
+        return [], None
     first = prove_part(instance, rest.tolist(), 1, deadline, checker)
-    return [] if first is None else _split_proven(instance, first, violated, deadline, checker, seed)
+    if not isinstance(first, BoundPart):
+        return [], None
+    return _split_proven(instance, first, violated, deadline, checker, seed), None
 
 
 def _split_proven(
@@ -110,8 +118,8 @@ def _split_proven(
         current = queue.pop(0)
         halves = _halves(np.asarray(current.samples), violated, rng)
         proven = [] if halves is None else [prove_part(instance, h.tolist(), 1, deadline, checker) for h in halves]
-        if proven and all(p is not None for p in proven):
-            queue.extend(p for p in proven if p is not None)
+        if proven and all(isinstance(p, BoundPart) for p in proven):
+            queue.extend(p for p in proven if isinstance(p, BoundPart))
         else:
             done.append(current)
         if time.perf_counter() >= deadline:
@@ -134,8 +142,9 @@ def _halves(samples: np.ndarray, violated: np.ndarray, rng: np.random.Generator)
 
 def prove_part(
     instance: PartitionInstance, samples: Sequence[int], at_least: int, deadline: float, checker: Checker
-) -> BoundPart | None:
-    """Refute "fewer than `at_least` of `samples` violated" before `deadline`; a checked part, or None."""
+) -> BoundPart | list[np.ndarray] | None:
+    """Refute "fewer than `at_least` of `samples` violated" before `deadline`: a checked part; or, when the CNF is
+    satisfiable, the model's class maps (unverified; tokens outside the part get class 0); or None."""
     left = deadline - time.perf_counter()
     if left < MIN_ATTEMPT_S:
         return None
@@ -145,6 +154,8 @@ def prove_part(
     except TimeLimitReached:
         return None
     result = PysatBackend(DEFAULT_SOLVER).solve(cnf, Limits(seconds=deadline - time.perf_counter(), proof=True))
+    if result.status is Status.SATISFIABLE:
+        return [np.asarray(c, dtype=np.int64) for c in encoder.backward(result.assignment).classes]
     if result.status is not Status.UNSATISFIABLE or result.proof is None:
         return None
     certificate = checked_drup_certificate(
@@ -183,3 +194,42 @@ def check_bound_certificate(
         if not valid:
             return False, f"part {index}: the DRUP proof is rejected by the {used} checker"
     return True, f"{len(certificate.parts)} disjoint parts prove at least {certificate.bound} violations"
+
+
+BOUND_KIND = "violation-bound"
+
+
+def check_violation_claims(
+    instance: PartitionInstance, answer: Answer, checker: Checker = Checker.AUTO
+) -> tuple[bool, str] | None:
+    """Re-check a noisy answer's `violated`, `lower_bound`, `gap` and a `violation-bound` status certificate; None
+    when the answer makes none of these claims. Call after the solution itself has been verified."""
+    kind = answer.certificate.kind if answer.certificate else None
+    if answer.violated is None and answer.lower_bound is None and kind != BOUND_KIND:
+        return None
+    if answer.violated is not None:
+        if answer.classes is None:
+            return False, "`violated` is listed without a partition"
+        table = [(entry.cell, entry.label) for entry in answer.table or []]
+        verdict = verify_partition(instance, answer.classes, table, instance.n_samples)
+        if verdict.violated != sorted(answer.violated):
+            return False, "`violated` differs from the samples the partition violates"
+    lower = answer.lower_bound or 0
+    certificate = answer.lower_bound_certificate
+    if (certificate.bound if certificate else 0) != lower:
+        return False, f"lower_bound {lower} is not the bound its certificate proves"
+    if answer.violations is not None and (lower > answer.violations or answer.gap != answer.violations - lower):
+        return False, "lower_bound and gap do not fit the verified violations"
+    if kind == BOUND_KIND and not _status_follows(instance, answer, lower):
+        return False, f"a lower bound of {lower} does not make the answer {answer.status.value}"
+    if certificate is None:
+        return True, "violated samples recounted"
+    return check_bound_certificate(instance, certificate, checker)
+
+
+def _status_follows(instance: PartitionInstance, answer: Answer, lower: int) -> bool:
+    if answer.status is AnswerStatus.OPTIMAL:
+        return instance.max_violations == "minimize" and answer.violations == lower
+    if answer.status is AnswerStatus.INFEASIBLE:
+        return isinstance(instance.max_violations, int) and lower > instance.max_violations
+    return False

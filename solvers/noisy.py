@@ -1,0 +1,157 @@
+"""The noisy strategy: a robust warm start, an independently verified answer, and a certified lower bound.
+
+For `max_violations: k` or `"minimize"`:
+1. `problems.noisy_search.robust_local_search` (spectral start with two groups, mean-field and random restarts,
+   best-response descent) finds a partition; the majority label of each reached cell is its table.
+2. `problems.verify.verify_partition` recounts the violated samples (`violated`, `violations`).
+3. `solvers.violation_bounds.prove_lower_bound` looks for sample-disjoint parts with checked DRUP refutations; their
+   bounds add up to `lower_bound`.
+Status: `solved` when k is met (no bound needed); `optimal` ("minimize") when the bound meets the violations;
+`infeasible` (k) when the bound exceeds k; otherwise `solved` ("minimize") or `unknown` (k) with the best partition,
+`lower_bound` and `gap`. Exact instances (k = 0) go to the `fast` backend. See docs/noisy.md.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+import numpy as np
+
+from problems.answers import Answer, AnswerStatus, BoundCertificate, Certificate, SolveOptions, TableEntry
+from problems.errors import VerificationFailed
+from problems.heuristics import _cells, _majority_table
+from problems.noisy_search import descend_from, robust_local_search
+from problems.partition import PartitionInstance
+from problems.verify import canonical_classes, constrained_mask, verify_partition
+from solvers.base import Limits, SolveResult, always_available, only_solver, wrong_target
+from solvers.proofs import Checker
+from solvers.violation_bounds import prove_lower_bound
+
+WARM_START_SHARE = 0.4  # of the time limit, at most (the search stops earlier once restarts agree)
+MAX_IMPROVEMENTS = 20  # rounds of "model of fewer violations → descent → new bound search"
+BOUND_END_SHARE = 0.9  # the lower-bound search ends by this share of the time limit (answering takes the rest)
+
+
+class NoisyBackend:
+    """The noisy strategy as a registry entry (it takes whole instances: `solvers.pipeline` calls `solve_noisy`)."""
+
+    name: ClassVar[str] = "noisy"
+    accepts: ClassVar[frozenset[str]] = frozenset({"partition"})
+    proofs: ClassVar[bool] = True
+
+    def __init__(self, solver: str = "noisy") -> None:
+        self.solver = only_solver("noisy", solver, "noisy")
+
+    available = staticmethod(always_available)
+
+    def solve(self, target: Any, limits: Limits) -> SolveResult:
+        raise wrong_target("noisy", type(target).__name__)
+
+
+def solve_noisy(instance: PartitionInstance, options: SolveOptions, start: float) -> Answer:
+    """The verified answer for a noisy instance within `options.time_limit` seconds from `start` (perf_counter)."""
+    limit = options.time_limit
+    warm_s = WARM_START_SHARE * max(limit - (time.perf_counter() - start), 0.0)
+    classes, _, search = robust_local_search(instance, warm_s, seed=options.seed)
+    warm_done = time.perf_counter()
+    bound = instance.max_violations
+    allowed = instance.n_samples if bound == "minimize" else int(bound)
+    answer = verified_answer(instance, classes, AnswerStatus.SOLVED, instance.n_samples)
+    assert answer.violations is not None
+    stats: dict[str, Any] = {"backend": "noisy", "solver": "noisy", "warm_start_s": round(warm_done - start, 4)}
+    stats.update(search)
+    if answer.violations <= allowed and bound != "minimize":
+        answer.certificate = Certificate(kind="solution", checked=True, claim=f"at most {allowed} violations")
+    elif answer.violations == 0:
+        answer.status = AnswerStatus.OPTIMAL
+        answer.certificate = Certificate(kind="solution", checked=True, claim="0 violations is optimal by definition")
+        answer.lower_bound, answer.gap = 0, 0
+    else:
+        answer = _settle_with_bound(instance, options, answer, start + BOUND_END_SHARE * limit, stats)
+    answer.stats = {**stats, **answer.stats}
+    return answer
+
+
+def _improved(instance: PartitionInstance, answer: Answer, better: list[np.ndarray] | None, seed: int) -> Answer | None:
+    """The answer for a model of "fewer violations" (after a descent), if it verifies with fewer violations."""
+    if better is None:
+        return None
+    classes, _ = descend_from(instance, better, np.random.default_rng(seed), np.inf)
+    candidate = verified_answer(instance, classes, AnswerStatus.SOLVED, instance.n_samples)
+    assert candidate.violations is not None and answer.violations is not None
+    return candidate if candidate.violations < answer.violations else None
+
+
+def _settle_with_bound(
+    instance: PartitionInstance, options: SolveOptions, answer: Answer, deadline: float, stats: dict[str, Any]
+) -> Answer:
+    """Look for a certified lower bound, then set the status from it (see the module docstring)."""
+    assert answer.violations is not None and answer.violated is not None
+    certificate = BoundCertificate(
+        encoder="partition-part->cnf", encoder_version="1", instance_sha256=instance.sha256, parts=[]
+    )
+    began = time.perf_counter()
+    for _ in range(MAX_IMPROVEMENTS if options.proof else 0):
+        violated = np.zeros(instance.n_samples, dtype=bool)
+        violated[answer.violated] = True
+        certificate, better = prove_lower_bound(instance, violated, deadline, Checker(options.checker), options.seed)
+        improved = _improved(instance, answer, better, options.seed)
+        if improved is None:
+            break
+        answer, stats["improvements"] = improved, stats.get("improvements", 0) + 1
+    stats.update(bound_s=round(time.perf_counter() - began, 4), bound_parts=len(certificate.parts))
+    lower = certificate.bound
+    if lower > answer.violations:
+        raise VerificationFailed(f"a proven lower bound {lower} exceeds the violations of a verified partition")
+    answer.lower_bound, answer.gap = lower, answer.violations - lower
+    answer.lower_bound_certificate = certificate if certificate.parts else None
+    claim = f"every partition violates at least {lower} samples (see lower_bound_certificate)"
+    if instance.max_violations != "minimize" and answer.violations <= int(instance.max_violations):
+        answer.certificate = Certificate(kind="solution", checked=True, claim=f"{claim}; gap {answer.gap}")
+    elif instance.max_violations == "minimize":
+        if answer.gap == 0:
+            answer.status = AnswerStatus.OPTIMAL
+            answer.certificate = Certificate(kind="violation-bound", checked=True, claim=claim)
+        else:
+            answer.certificate = Certificate(kind="solution", checked=True, claim=f"{claim}; gap {answer.gap}")
+    elif lower > int(instance.max_violations):
+        answer.status = AnswerStatus.INFEASIBLE
+        answer.certificate = Certificate(kind="violation-bound", checked=True, claim=claim)
+        answer.classes = answer.table = answer.unconstrained = answer.violated = None
+        answer.violations = None
+    else:
+        answer.status = AnswerStatus.UNKNOWN
+        explained = instance.n_samples - answer.violations
+        answer.certificate = Certificate(
+            kind="partial", checked=True, claim=f"explains {explained} of {instance.n_samples} samples"
+        )
+        answer.message = f"the best partition found violates {answer.violations} samples, more than allowed"
+    return answer
+
+
+def verified_answer(
+    instance: PartitionInstance, classes: list[np.ndarray], status: AnswerStatus, allowed: int
+) -> Answer:
+    """Canonical classes, the majority table of the reached cells, and the verifier's count of violated samples."""
+    masks = constrained_mask(instance)
+    canonical = canonical_classes(classes, masks)
+    cells = _cells(instance, [np.asarray(c, dtype=np.int64) for c in canonical])
+    table = _majority_table(instance, cells)
+    reached = np.unique(cells)
+    entries = [
+        (tuple(int(k) for k in np.unravel_index(int(c), instance.budgets)), instance.label_values[int(table[c])])
+        for c in reached
+    ]
+    verdict = verify_partition(instance, canonical, entries, allowed)
+    if not verdict.ok:
+        raise VerificationFailed(f"the noisy strategy's partition does not verify: {verdict.reason}")
+    return Answer(
+        status=status,
+        classes=canonical,
+        table=[TableEntry(cell=list(cell), label=label) for cell, label in entries],
+        unconstrained=[np.flatnonzero(~mask).tolist() for mask in masks],
+        violations=len(verdict.violated),
+        violated=verdict.violated,
+        certificate=Certificate(kind="solution", checked=True),
+    )

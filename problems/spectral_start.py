@@ -58,12 +58,12 @@ def _cluster_rows(matrix: np.ndarray, k: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
     from sklearn.utils.extmath import randomized_svd
 
-    if k <= 1 or matrix.shape[0] <= k:
+    if k <= 1 or matrix.shape[0] <= k or min(matrix.shape) <= 2:  # too small for a spectrum: any start will do
         return np.minimum(np.arange(matrix.shape[0]), k - 1)
     row_sums, column_sums = matrix.sum(axis=1), matrix.sum(axis=0)
     scaled = matrix / np.sqrt(np.maximum(row_sums, 1.0))[:, None] / np.sqrt(np.maximum(column_sums, 1.0))[None, :]
     rank = min(k + 1, min(scaled.shape) - 1)
     left, values, _ = randomized_svd(scaled, n_components=rank, random_state=seed)
-    embedding = left[:, 1:] * values[1:] if rank > 1 else left  # the first vector only carries the degrees
+    embedding = left[:, 1:] * values[1:]  # the first vector only carries the degrees
     embedding = embedding / np.sqrt(np.maximum(row_sums, 1.0))[:, None]
     return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(embedding).astype(np.int64)

@@ -8,20 +8,15 @@ parts add up. Proof: docs/noisy.md.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
-from pysat.card import CardEnc, EncType
+from pysat.card import CardEnc
 from pysat.formula import CNF
 
 from problems.partition import PartitionInstance
-from reductions.partition_to_cnf import PartitionToCnf
-
-# Cardinality networks (Asín et al. 2011) are arc-consistent for "at most b" with O(n log² b) clauses; PySAT's
-# totalizer is not truncated at b (6.8M clauses for n = 3,685 and b = 25, against 105k here).
-BOUND_ENCODING = EncType.cardnetwrk
+from reductions.partition_to_cnf import BOUND_ENCODING, PartitionToCnf
 
 
 def sub_instance(instance: PartitionInstance, samples: Sequence[int], relaxed: bool) -> PartitionInstance:
@@ -37,14 +32,6 @@ def sub_instance(instance: PartitionInstance, samples: Sequence[int], relaxed: b
         instance.sizes, instance.budgets, instance.tokens[rows], instance.raw_labels[rows],
         max_violations="minimize" if relaxed else 0, label_tolerance=instance.label_tolerance,
     )  # fmt: skip
-
-
-def cardinality_clauses_estimate(weight: int, bound: int) -> int:
-    """An upper estimate of the clauses of "at most `bound`" over `weight` literals (cardinality network)."""
-    if bound <= 0:
-        return weight
-    depth = math.ceil(math.log2(max(bound + 1, 2)))
-    return 3 * weight * (depth * (depth + 1) // 2 + 1)
 
 
 class PartitionPartToCnf(PartitionToCnf):

@@ -18,7 +18,8 @@ from problems.answers import Answer, AnswerStatus, BoundCertificate, BoundPart
 from problems.errors import TimeLimitReached
 from problems.partition import PartitionInstance
 from problems.verify import verify_partition
-from reductions.partition_part_to_cnf import PartitionPartToCnf, cardinality_clauses_estimate
+from reductions.partition_part_to_cnf import PartitionPartToCnf
+from reductions.partition_to_cnf import cardinality_clauses_estimate
 from solvers.base import Limits, Status
 from solvers.proofs import Checker, check_proof, checked_drup_certificate, dimacs, sha256_text
 from solvers.pysat import DEFAULT_SOLVER, PysatBackend
@@ -47,6 +48,11 @@ def prove_lower_bound(
     certificate = BoundCertificate(
         encoder=PartitionPartToCnf.name, encoder_version=PartitionPartToCnf.version, instance_sha256=instance.sha256
     )
+    everything = np.arange(instance.n_samples)
+    whole, better = _prove_at_once(instance, everything, violated, deadline, checker)
+    if whole is not None or better is not None:
+        certificate.parts.extend([whole] if whole is not None else [])
+        return certificate, better
     pairs = contradictory_pairs(instance)
     rest = np.setdiff1d(np.arange(instance.n_samples), np.asarray(pairs, dtype=np.int64).reshape(-1))
     for pair in pairs:
@@ -87,24 +93,33 @@ def _disjoint_differing_pairs(samples: list[int], labels: np.ndarray) -> list[li
 def _bound_rest(
     instance: PartitionInstance, rest: np.ndarray, violated: np.ndarray, deadline: float, checker: Checker, seed: int
 ) -> tuple[list[BoundPart], list[np.ndarray] | None]:
-    need = int(violated[rest].sum())
-    if need == 0 or rest.size == 0:
+    if int(violated[rest].sum()) == 0 or rest.size == 0:
         return [], None
+    whole, better = _prove_at_once(instance, rest, violated, deadline, checker)
+    if whole is not None or better is not None:
+        return [whole] if whole is not None else [], better
     cells = int(np.prod(instance.budgets))
-    size = rest.size * cells + cardinality_clauses_estimate(rest.size, need - 1)
-    if need > 1 and size <= MONOLITHIC_MAX_CLAUSES:
-        half_time = time.perf_counter() + (deadline - time.perf_counter()) / 2
-        whole = prove_part(instance, rest.tolist(), need, half_time, checker)
-        if isinstance(whole, BoundPart):
-            return [whole], None
-        if whole is not None:
-            return [], whole
     if rest.size * cells > MAX_PART_CLAUSES:
         return [], None
     first = prove_part(instance, rest.tolist(), 1, deadline, checker)
     if not isinstance(first, BoundPart):
         return [], None
     return _split_proven(instance, first, violated, deadline, checker, seed), None
+
+
+def _prove_at_once(
+    instance: PartitionInstance, samples: np.ndarray, violated: np.ndarray, deadline: float, checker: Checker
+) -> tuple[BoundPart | None, list[np.ndarray] | None]:
+    """On a small part, "at least |violated ∩ part|" with half the time left: a part, or a model with fewer."""
+    need = int(violated[samples].sum())
+    cells = int(np.prod(instance.budgets))
+    if need < 1 or samples.size * cells + cardinality_clauses_estimate(samples.size, need - 1) > MONOLITHIC_MAX_CLAUSES:
+        return None, None
+    half_time = time.perf_counter() + (deadline - time.perf_counter()) / 2
+    outcome = prove_part(instance, samples.tolist(), need, half_time, checker)
+    if isinstance(outcome, BoundPart):
+        return outcome, None
+    return None, outcome
 
 
 def _split_proven(

@@ -69,27 +69,55 @@ def emit(data: Any) -> None:
 
 @app.command()
 def generate(
+    model: Annotated[str, typer.Option(help="planted (SPEC §1) or topics (LDA, one topic per document)")] = "planted",
     groups: Annotated[int, typer.Option(help="I, the number of groups")] = 3,
     size: Annotated[int, typer.Option(help="N, tokens per group")] = 100,
     classes: Annotated[int, typer.Option(help="K, classes per group")] = 3,
     labels: Annotated[str, typer.Option(help="alphabet size V, or 'generic'")] = "2",
     samples: Annotated[int | None, typer.Option(help="n, the number of samples")] = None,
     factor: Annotated[float | None, typer.Option(help="c, for n = ceil(c N ln N)")] = None,
+    noise: Annotated[float, typer.Option(help="ε: each label becomes another value with probability ε")] = 0.0,
+    vocabulary: Annotated[int, typer.Option(help="topics: words in the vocabulary (group 2)")] = 300,
+    documents: Annotated[int, typer.Option(help="topics: documents (group 1)")] = 200,
+    topics: Annotated[int, typer.Option(help="topics: topics (the classes of both groups)")] = 3,
+    words_per_document: Annotated[int, typer.Option(help="topics: word draws per document")] = 150,
+    within: Annotated[float, typer.Option(help="topics: weight of a topic's own words")] = 1.0,
+    across: Annotated[float, typer.Option(help="topics: weight of every other word")] = 0.05,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     out: Annotated[Path | None, typer.Option(help="write here (.json or .npz) instead of stdout")] = None,
     truth: Annotated[Path | None, typer.Option(help="also write the planted truth (JSON) here")] = None,
 ) -> None:
-    """Draw a planted partition instance (SPEC §1) and its hidden truth."""
-    from problems.generate import planted_partition
+    """Draw a planted partition instance (SPEC §1) or a topic-model instance, and its hidden truth.
 
-    def action() -> None:
-        alphabet: int | str = labels if labels == "generic" else int(labels)
+    With --noise the truth lists the `flipped` samples. --model topics: group 1 = documents, group 2 = words,
+    classes = topics, label 1 when the word occurs in the document (one sample per pair).
+    """
+    from problems.generate import planted_partition
+    from problems.topics import topic_instance
+
+    def draw() -> tuple[PartitionInstance, dict[str, Any]]:
+        if model == "topics":
+            args = (vocabulary, documents, topics, words_per_document, within, across, seed)
+            instance, drawn = topic_instance(*args)
+            return instance, {"classes": drawn.classes}
+        if model != "planted":
+            raise InvalidOptions(f"--model must be planted or topics, not {model!r}", "model")
         if samples is None and factor is None:
             raise InvalidOptions("give --samples or --factor", "samples")
-        instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed)  # type: ignore[arg-type]
+        alphabet: int | str = labels if labels == "generic" else int(labels)
+        instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed, noise)  # type: ignore[arg-type]
+        table = [{"cell": list(cell), "label": label} for cell, label in planted.table.items()]
+        return instance, {"classes": planted.classes, "table": table, "flipped": planted.flipped}
+
+    def action() -> None:
+        if not 0.0 <= noise <= 1.0:
+            raise InvalidOptions(f"--noise must be a probability in [0, 1], got {noise}", "noise")
+        try:
+            instance, truth_data = draw()
+        except ValueError as exc:  # a generator's own check of its parameters: bad input, not our failure
+            raise InvalidOptions(str(exc), "model") from exc
         if truth is not None:
-            table = [{"cell": list(cell), "label": label} for cell, label in planted.table.items()]
-            truth.write_text(json.dumps({"classes": planted.classes, "table": table}))
+            truth.write_text(json.dumps(truth_data))
         if out is not None and out.suffix == ".npz":
             out.write_bytes(dump_npz(instance))
         elif out is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -169,3 +172,29 @@ def test_an_encoding_beyond_the_clause_limit_is_refused_before_any_work() -> Non
         PartitionToCnf().forward(instance)
     answer = solve(instance, SolveOptions(backend="pysat", time_limit=30))
     assert answer.status is AnswerStatus.UNKNOWN and "clauses" in (answer.message or "")
+
+
+def test_cli_generates_noisy_and_topic_instances_and_solves_them_by_default(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from latentsat.cli import app
+
+    runner = CliRunner()
+    path, truth = tmp_path / "noisy.json", tmp_path / "truth.json"
+    args = ["generate", "--groups", "2", "--size", "6", "--classes", "2", "--samples", "40", "--noise", "0.1"]
+    result = runner.invoke(app, [*args, "--seed", "4", "--out", str(path), "--truth", str(truth)])
+    assert result.exit_code == 0, result.output
+    flipped = json.loads(truth.read_text())["flipped"]
+    data = json.loads(path.read_text())
+    data["max_violations"] = "minimize"
+    path.write_text(json.dumps(data))
+    bundle = tmp_path / "bundle.json"
+    result = runner.invoke(app, ["solve", str(path), "--time-limit", "30", "--bundle", str(bundle)])
+    answer = json.loads(result.stdout)
+    assert answer["stats"]["backend"] == "noisy" and answer["violations"] <= len(flipped)
+    assert runner.invoke(app, ["check", str(bundle)]).exit_code == 0
+    topics = runner.invoke(app, ["generate", "--model", "topics", "--vocabulary", "20", "--documents", "8"])
+    assert topics.exit_code == 0 and len(json.loads(topics.stdout)["samples"]) == 160
+    for bad in (["--noise", "1.5", "--factor", "2"], ["--model", "lda"], ["--model", "topics", "--topics", "0"]):
+        result = runner.invoke(app, ["generate", *bad])
+        assert result.exit_code == 2, (bad, result.output)

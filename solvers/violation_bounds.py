@@ -95,9 +95,10 @@ def _bound_rest(
 ) -> tuple[list[BoundPart], list[np.ndarray] | None]:
     if int(violated[rest].sum()) == 0 or rest.size == 0:
         return [], None
-    whole, better = _prove_at_once(instance, rest, violated, deadline, checker)
-    if whole is not None or better is not None:
-        return [whole] if whole is not None else [], better
+    if rest.size < instance.n_samples:  # (the whole instance was tried already)
+        whole, better = _prove_at_once(instance, rest, violated, deadline, checker)
+        if whole is not None or better is not None:
+            return [whole] if whole is not None else [], better
     cells = int(np.prod(instance.budgets))
     if rest.size * cells > MAX_PART_CLAUSES:
         return [], None
@@ -110,13 +111,14 @@ def _bound_rest(
 def _prove_at_once(
     instance: PartitionInstance, samples: np.ndarray, violated: np.ndarray, deadline: float, checker: Checker
 ) -> tuple[BoundPart | None, list[np.ndarray] | None]:
-    """On a small part, "at least |violated ∩ part|" with half the time left: a part, or a model with fewer."""
+    """On a small part, "at least |violated ∩ part|" with a third of the time left: a part, or a model with fewer
+    (the rest of the time goes to the b = 1 parts, which succeed far more often)."""
     need = int(violated[samples].sum())
     cells = int(np.prod(instance.budgets))
     if need < 1 or samples.size * cells + cardinality_clauses_estimate(samples.size, need - 1) > MONOLITHIC_MAX_CLAUSES:
         return None, None
-    half_time = time.perf_counter() + (deadline - time.perf_counter()) / 2
-    outcome = prove_part(instance, samples.tolist(), need, half_time, checker)
+    share = time.perf_counter() + (deadline - time.perf_counter()) / 3
+    outcome = prove_part(instance, samples.tolist(), need, share, checker)
     if isinstance(outcome, BoundPart):
         return outcome, None
     return None, outcome

@@ -4,9 +4,10 @@ The descent of `problems.heuristics` already tolerates violations: each sweep ta
 as the table and moves every token of one group to the class that explains most of its samples. It stops at a local
 optimum, never at "0 violations" on a noisy instance, so restarts need another stopping rule: here, the best
 violation count reached `AGREEMENT` times (from different starts) ends the search. On planted instances (N=1000,
-I=K=3, V=2, c=8, ε ≤ 5%) the mean-field starts reach the planted partition in most restarts, random starts rarely. With two
-groups (a documents × words matrix) the first start is spectral (`problems.spectral_start`): on topic-model
-instances the mean-field and random starts collapse into one class, the spectral start recovers the topics.
+I=K=3, V=2, c=8, ε ≤ 5%) the mean-field starts reach the planted partition in most restarts, random starts
+rarely. With two groups (a documents × words matrix) the first start is spectral (`problems.spectral_start`): on
+topic-model instances the mean-field and random starts collapse into one class, the spectral start recovers the
+topics.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def prepare_job(
         raise InstanceTooLarge(
             f"{n_samples} samples exceed this server's limit of {settings.max_samples}", "instance.samples"
         )
-    option_data = options.model_dump(mode="json")
+    option_data = options.model_dump(mode="json", exclude_unset=True)  # unset stays unset: no backend → the default
     return NewJob(
         owner=owner,
         kind=kind,

@@ -16,7 +16,8 @@ from pysat.card import CardEnc
 from pysat.formula import CNF
 
 from problems.partition import PartitionInstance
-from reductions.partition_to_cnf import BOUND_ENCODING, PartitionToCnf
+from reductions.partition_to_cnf import BOUND_ENCODING
+from reductions.partition_to_fast_cnf import PartitionToImpliedCnf
 
 
 def sub_instance(instance: PartitionInstance, samples: Sequence[int], relaxed: bool) -> PartitionInstance:
@@ -34,17 +35,20 @@ def sub_instance(instance: PartitionInstance, samples: Sequence[int], relaxed: b
     )  # fmt: skip
 
 
-class PartitionPartToCnf(PartitionToCnf):
+class PartitionPartToCnf(PartitionToImpliedCnf):
     """Samples S of an instance and a bound b ≥ 1 → CNF that is UNSAT iff every partition violates ≥ b of S.
 
-    b = 1: the direct CNF of the sub-instance S (no relaxation): UNSAT ⇔ no partition explains all of S.
+    b = 1: the direct CNF of the sub-instance S (no relaxation) with the implied difference clauses and the
+    clique-first precedence of `PartitionToImpliedCnf` (docs/fast_solver.md §2: every model of the direct CNF
+    extends to them): UNSAT ⇔ no partition explains all of S. The implied clauses cut the conflicts of refuting
+    halves of a noisy N=100 instance (c=8, ε=1%) from 302k+ (no answer in 60 s) and 178k to 79k and 20k.
     b > 1: the direct CNF with a relaxation literal r_s per distinct sample, and Σ_s mult_s·r_s ≤ b − 1 as a
     cardinality network over the literals repeated by multiplicity (distinct samples in sorted order).
     Size: the direct CNF of S, plus O(|S| log² b) clauses for b > 1.
     """
 
     name: ClassVar[str] = "partition-part->cnf"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: b = 1 parts carry the implied difference clauses
 
     def forward_part(self, instance: PartitionInstance, samples: Sequence[int], at_least: int) -> CNF:
         """The part's CNF (raises `TimeLimitReached` past the deadline, `ValueError` for a bad part)."""

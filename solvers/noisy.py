@@ -24,6 +24,7 @@ from problems.heuristics import _cells, _majority_table
 from problems.noisy_search import descend_from, robust_local_search
 from problems.partition import PartitionInstance
 from problems.verify import canonical_classes, constrained_mask, verify_partition
+from reductions.partition_part_to_cnf import PartitionPartToCnf
 from solvers.base import Limits, SolveResult, always_available, only_solver, wrong_target
 from solvers.proofs import Checker
 from solvers.violation_bounds import prove_lower_bound
@@ -89,7 +90,7 @@ def _settle_with_bound(
     """Look for a certified lower bound, then set the status from it (see the module docstring)."""
     assert answer.violations is not None and answer.violated is not None
     certificate = BoundCertificate(
-        encoder="partition-part->cnf", encoder_version="1", instance_sha256=instance.sha256, parts=[]
+        encoder=PartitionPartToCnf.name, encoder_version=PartitionPartToCnf.version, instance_sha256=instance.sha256
     )
     began = time.perf_counter()
     for _ in range(MAX_IMPROVEMENTS if options.proof else 0):

@@ -138,7 +138,7 @@ def test_contradictory_pairs_give_disjoint_checked_parts() -> None:
     assert check_bound_certificate(instance, certificate) == (True, "2 disjoint parts prove at least 2 violations")
 
 
-def test_a_part_with_bound_one_is_the_direct_cnf_of_its_samples() -> None:
+def test_a_part_with_bound_one_is_the_implied_cnf_of_its_samples() -> None:
     instance, _ = small_noisy()
     samples = [3, 1, 7, 20]
     part = PartitionPartToCnf().forward_part(instance, samples, 1)

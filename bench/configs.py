@@ -36,6 +36,8 @@ SOLVER_CONFIGS: list[SolverConfig] = [
     SolverConfig("gradient-long", {"backend": "gradient", "solver": "mlp:steps=6000"}, "gradient, 3× the Adam steps"),
     SolverConfig("fast", {"backend": "fast"}, "the fast exact solver"),
     SolverConfig("fast-unique", {"backend": "fast", "unique": True}, "the fast exact solver + uniqueness"),
+    SolverConfig("noisy", {"backend": "noisy"}, "noisy strategy: warm start, verified answer, certified bound"),
+    SolverConfig("rc2", {"backend": "pysat"}, "RC2 on the weighted CNF (noisy instances, minimize)"),
     SolverConfig("portfolio", {"backend": "portfolio"}, "race fast and cpsat (1 worker) in parallel processes"),
     SolverConfig("cpsat-1", {"backend": "cpsat", "num_workers": 1}, "CP-SAT, 1 worker"),
     SolverConfig("structure", {"backend": "structure"}, "LSA: support enumeration (exact-grid, real with ε = 0)"),

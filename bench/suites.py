@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from problems.partition import PartitionInstance
@@ -53,12 +53,15 @@ def planted_grid(
 
 
 def spec_id(spec: Spec) -> str:
-    """A short stable name for a spec, e.g. `planted-I3-K3-V2-N100-c4-s0`."""
+    """A short stable name for a spec, e.g. `planted-I3-K3-V2-N100-c4-s0` (`-e0.01` with label noise)."""
     if spec["kind"] == "planted":
+        noise = f"-e{spec['noise']:g}" if spec.get("noise") else ""
         return (
             f"planted-I{spec['groups']}-K{spec['classes']}-V{spec['labels']}-N{spec['size']}"
-            f"-c{spec['factor']:g}-s{spec['seed']}"
+            f"-c{spec['factor']:g}-s{spec['seed']}{noise}"
         )
+    if spec["kind"] == "topics":
+        return f"topics-V{spec['vocabulary']}-D{spec['documents']}-T{spec['topics']}-L{spec['words']}-s{spec['seed']}"
     if spec["kind"] == "lsa" and spec["mode"] == "best-fit":
         return f"lsa-best-fit-d{spec['d']}-n{spec['n']}-p{spec['p'].replace('/', '_')}"
     if spec["kind"] == "lsa":
@@ -155,6 +158,43 @@ register(
 )
 
 
+def noisy_grid(size: int, factor: float, noises: list[float], seeds: int) -> list[Spec]:
+    """Planted I=K=3, V=2 instances with label noise ε, solved as "minimize"."""
+    return [
+        {"kind": "planted", "groups": 3, "size": size, "classes": 3, "labels": 2, "factor": factor, "seed": seed,
+         "noise": noise, "max_violations": "minimize"}
+        for noise in noises
+        for seed in range(seeds)
+    ]  # fmt: skip
+
+
+register(
+    Suite(
+        "noisy",
+        "issue 13: N=1000, I=K=3, V=2, c=8, label noise ε ∈ {0, 0.5%, 1%, 2%, 5%}, 5 seeds, minimize",
+        lambda: noisy_grid(1000, 8, [0.0, 0.005, 0.01, 0.02, 0.05], seeds=5),
+    )
+)
+register(
+    Suite(
+        "noisy-small",
+        "smoke test of noisy recovery: N=30, c=8, ε ∈ {0.01, 0.05}, 2 seeds, minimize",
+        lambda: noisy_grid(30, 8, [0.01, 0.05], seeds=2),
+    )
+)
+register(
+    Suite(
+        "topics",
+        "issue 13: the topic model at 3 sizes (vocabulary, documents, topics, words per document), 3 seeds",
+        lambda: [
+            {"kind": "topics", "vocabulary": v, "documents": d, "topics": t, "words": w, "seed": s}
+            for v, d, t, w in ((300, 200, 3, 150), (1000, 500, 5, 300), (2000, 1000, 8, 600))
+            for s in range(3)
+        ],
+    )
+)
+
+
 def lsa_grid(grid_ds: list[int], real_ds: list[int], fit_ds: list[int], seeds: int) -> list[Spec]:
     """LSA recovery specs: exact-grid (a planted grid point, and the same X perturbed in one entry), real (a
     planted X, ε = 0, 4 bits of b over [-4, 4]) and best-fit (the Markov optimum X*(d, n = 100, p = 1/2))."""
@@ -218,6 +258,7 @@ def build_instance(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | Non
     """The instance a spec names, and the planted class maps when there are any."""
     builders: dict[str, Callable[[Spec], tuple[PartitionInstance, list[list[int]] | None]]] = {
         "planted": _build_planted,
+        "topics": _build_topics,
         "mycielski": _build_mycielski,
         "3sat": _build_3sat,
     }
@@ -258,9 +299,21 @@ def _build_planted(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | Non
     from problems.generate import planted_partition
 
     instance, truth = planted_partition(
-        spec["groups"], spec["size"], spec["classes"], spec["labels"], factor=spec["factor"], seed=spec["seed"]
-    )
+        spec["groups"], spec["size"], spec["classes"], spec["labels"], factor=spec["factor"], seed=spec["seed"],
+        noise=spec.get("noise", 0.0),
+    )  # fmt: skip
+    if "max_violations" in spec:
+        instance = replace(instance, max_violations=spec["max_violations"])
     return instance, truth.classes
+
+
+def _build_topics(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
+    from problems.topics import topic_instance
+
+    instance, truth = topic_instance(
+        spec["vocabulary"], spec["documents"], spec["topics"], spec["words"], seed=spec["seed"]
+    )
+    return replace(instance, max_violations="minimize"), truth.classes
 
 
 def _build_mycielski(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:

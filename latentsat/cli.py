@@ -38,6 +38,7 @@ def root(debug: Annotated[bool, typer.Option("--debug", help="show Python traceb
 
 @app.command()
 def generate(
+    model: Annotated[str, typer.Option(help="planted (SPEC §1) or topics (LDA, one topic per document)")] = "planted",
     groups: Annotated[int, typer.Option(min=1, help="I, the number of groups")] = 3,
     size: Annotated[int, typer.Option(min=1, help="N, tokens per group")] = 100,
     classes: Annotated[int, typer.Option(min=1, help="K, classes per group (at most N)")] = 3,
@@ -46,6 +47,13 @@ def generate(
         int | None, typer.Option(min=1, help="n, the number of samples; give this or --factor", show_default="none")
     ] = None,
     factor: Annotated[float | None, typer.Option(help="c > 0, for n = ceil(c N ln N)", show_default="none")] = None,
+    noise: Annotated[float, typer.Option(help="ε: each label becomes another value with probability ε")] = 0.0,
+    vocabulary: Annotated[int, typer.Option(min=1, help="topics: words in the vocabulary (group 2)")] = 300,
+    documents: Annotated[int, typer.Option(min=1, help="topics: documents (group 1)")] = 200,
+    topics: Annotated[int, typer.Option(min=1, help="topics: topics (the classes of both groups)")] = 3,
+    words_per_document: Annotated[int, typer.Option(min=1, help="topics: word draws per document")] = 150,
+    within: Annotated[float, typer.Option(help="topics: weight of a topic's own words")] = 1.0,
+    across: Annotated[float, typer.Option(help="topics: weight of every other word")] = 0.05,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
     out: Annotated[Path | None, typer.Option(help="write here (.json or .npz)", show_default="stdout")] = None,
     truth: Annotated[
@@ -53,22 +61,44 @@ def generate(
     ] = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Draw a planted partition instance (SPEC §1) and its hidden truth."""
-    from problems.generate import planted_partition
+    """Draw a planted partition instance (SPEC §1) or a topic-model instance, and its hidden truth.
 
-    def action() -> None:
+    With --noise the truth lists the `flipped` samples. --model topics: group 1 = documents, group 2 = words,
+    classes = topics, label 1 when the word occurs in the document (one sample per pair).
+    """
+    from problems.generate import planted_partition
+    from problems.topics import topic_instance
+
+    def draw() -> tuple[PartitionInstance, dict[str, Any]]:
+        if model == "topics":
+            args = (vocabulary, documents, topics, words_per_document, within, across, seed)
+            instance, drawn = topic_instance(*args)
+            return instance, {"classes": drawn.classes}
+        if model != "planted":
+            raise InvalidOptions(f"must be planted or topics, not {model!r}", "--model")
         if labels != "generic" and not (labels.isdigit() and int(labels) >= 1):
             raise InvalidOptions(f"expected an alphabet size >= 1 or 'generic', got {labels!r}", "--labels")
-        alphabet: int | str = labels if labels == "generic" else int(labels)
         if (samples is None) == (factor is None):
             raise InvalidOptions("give exactly one of --samples and --factor", "--samples")
-        with progress(f"generating N = {size}, I = {groups}", quiet=quiet) as report:
+        alphabet: int | str = labels if labels == "generic" else int(labels)
+        instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed, noise)  # type: ignore[arg-type]
+        table = [{"cell": list(cell), "label": label} for cell, label in planted.table.items()]
+        return instance, {"classes": planted.classes, "table": table, "flipped": planted.flipped}
+
+    def action() -> None:
+        if not 0.0 <= noise <= 1.0:
+            raise InvalidOptions(f"must be a probability in [0, 1], got {noise}", "--noise")
+        topic_label = f"topics: {documents} documents × {vocabulary} words"
+        label = topic_label if model == "topics" else f"N = {size}, I = {groups}"
+        with progress(f"generating {label}", quiet=quiet) as report:
             report.stage("draw")
-            instance, planted = planted_partition(groups, size, classes, alphabet, samples, factor, seed)  # type: ignore[arg-type]
+            try:
+                instance, truth_data = draw()
+            except ValueError as exc:  # a generator's own check of its parameters: bad input, not our failure
+                raise InvalidOptions(str(exc), "--model") from exc
             report.stage("write")
             if truth is not None:
-                table = [{"cell": list(cell), "label": label} for cell, label in planted.table.items()]
-                truth.write_text(json.dumps({"classes": planted.classes, "table": table}))
+                truth.write_text(json.dumps(truth_data))
             if out is not None and out.suffix == ".npz":
                 out.write_bytes(dump_npz(instance))
             elif out is not None:
@@ -87,8 +117,8 @@ def solve(
     backend: Annotated[
         str | None,
         typer.Option(
-            help="pysat, cpsat, fast, portfolio, gradient (partition); structure, mathopt, varpro, gradient (lsa); "
-            "or backend/solver",
+            help="pysat, cpsat, fast, noisy, portfolio, gradient (partition); structure, mathopt, varpro, gradient "
+            "(lsa); or backend/solver",
             show_default="the best for the instance",
         ),
     ] = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -90,6 +90,35 @@ class Certificate(BaseModel):
     )
 
 
+class BoundPart(BaseModel):
+    """One part of a violation lower bound: these samples alone need at least `at_least` violations.
+
+    The refuted CNF is `partition-part->cnf` on the sub-instance of `samples` (in this order): the direct CNF, with
+    relaxation literals and a cardinality network Σ r_s ≤ at_least − 1 when `at_least` > 1. See docs/noisy.md.
+    """
+
+    samples: list[int] = Field(description="sample indices of the part (disjoint from every other part)")
+    at_least: int = Field(ge=1, description="every partition violates at least this many of these samples")
+    cnf_sha256: str = Field(description="SHA-256 of the part's DIMACS CNF, which `check` regenerates")
+    proof: str = Field(description="DRUP refutation of that CNF")
+    checked: bool = Field(description="true when our checker accepted the proof before we answered")
+
+
+class BoundCertificate(BaseModel):
+    """A proven lower bound on the violations of every partition: Σ at_least over sample-disjoint parts."""
+
+    kind: Literal["violation-bound"] = "violation-bound"
+    encoder: str = Field(description="the encoder of every part's CNF, with its version")
+    encoder_version: str
+    instance_sha256: str
+    parts: list[BoundPart] = Field(default_factory=list)
+    checker: str | None = Field(default=None, description="the checker that accepted the proofs")
+
+    @property
+    def bound(self) -> int:
+        return sum(part.at_least for part in self.parts)
+
+
 class TableEntry(BaseModel):
     cell: list[int]
     label: int | float | str
@@ -103,6 +132,14 @@ class Answer(BaseModel):
     table: list[TableEntry] | None = None
     unconstrained: list[list[int]] | None = None
     violations: int | None = None
+    violated: list[int] | None = Field(default=None, description="(noisy mode) indices of the samples not explained")
+    lower_bound: int | None = Field(
+        default=None, description="(noisy mode) proven: every partition violates at least this many samples"
+    )
+    gap: int | None = Field(default=None, description="violations − lower_bound")
+    lower_bound_certificate: BoundCertificate | None = Field(
+        default=None, description="the proof of lower_bound (with `optimal`/`infeasible` from it, also the reason)"
+    )
     certificate: Certificate | None = None
     alternative: list[list[int]] | None = Field(
         default=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -19,10 +19,12 @@ MAX_TABLE_DRAWS = 1000
 
 @dataclass(frozen=True)
 class PlantedTruth:
-    """The hidden structure: canonical class maps and the full table g (every cell set)."""
+    """The hidden structure: canonical class maps, the full table g (every cell set), and the indices of the
+    samples whose label noise changed (they are the samples the planted partition violates)."""
 
     classes: list[list[int]]
     table: dict[tuple[int, ...], Any]
+    flipped: list[int] = field(default_factory=list)
 
 
 def planted_partition(
@@ -33,9 +35,13 @@ def planted_partition(
     n_samples: int | None = None,
     factor: float | None = None,
     seed: int = 0,
+    noise: float = 0.0,
 ) -> tuple[PartitionInstance, PlantedTruth]:
     """Draw a planted instance; give `n_samples`, or `factor` c for n = ceil(c · N ln N) with N = max N_i.
 
+    With `noise` ε > 0, each sample's label is replaced, with probability ε, by another value of the alphabet
+    (uniform over the others; with `generic` labels, over the other cells' values). The noise is drawn after
+    everything else, so the instance at ε = 0 is the one without the argument.
     Raises `InvalidOptions` naming the parameter; `InstanceTooLarge` when the instance would exceed the limits in
     force (checked before anything is drawn).
 
@@ -58,9 +64,29 @@ def planted_partition(
     tokens = np.column_stack([rng.integers(0, n, size=n_samples) for n in sizes]).astype(np.int64)
     flat = sample_cells(tokens, class_maps, budgets)
     sample_labels = table.reshape(-1)[flat]
+    flipped = _flip_labels(rng, sample_labels, _alphabet(table, labels), noise)
     instance = PartitionInstance.from_arrays(sizes, budgets, tokens, sample_labels)
     truth_table = {cell: _plain(table[cell]) for cell in itertools.product(*(range(k) for k in budgets))}
-    return instance, PlantedTruth([_canonical(c) for c in class_maps], _relabel_table(truth_table, class_maps))
+    canonical = [_canonical(c) for c in class_maps]
+    return instance, PlantedTruth(canonical, _relabel_table(truth_table, class_maps), flipped.tolist())
+
+
+def _alphabet(table: np.ndarray, labels: int | str) -> np.ndarray:
+    """The values a flipped label may take: the alphabet 0..V-1, or every cell's value under `generic`."""
+    return np.unique(table) if labels == "generic" else np.arange(int(labels))
+
+
+def _flip_labels(rng: np.random.Generator, sample_labels: np.ndarray, alphabet: np.ndarray, noise: float) -> np.ndarray:
+    """Replace each label, with probability `noise`, by another alphabet value (in place); the flipped indices."""
+    if not 0.0 <= noise <= 1.0:
+        raise ValueError(f"noise must be a probability in [0, 1], got {noise!r}")
+    if noise == 0.0 or alphabet.size < 2:
+        return np.empty(0, dtype=np.int64)
+    flipped = np.flatnonzero(rng.random(sample_labels.size) < noise)
+    position = np.searchsorted(alphabet, sample_labels[flipped])
+    shift = rng.integers(1, alphabet.size, size=flipped.size)  # 1..V-1 steps round the alphabet: never the same
+    sample_labels[flipped] = alphabet[(position + shift) % alphabet.size]
+    return flipped
 
 
 def _per_group(value: int | list[int], groups: int, name: str) -> list[int]:

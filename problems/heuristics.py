@@ -53,13 +53,13 @@ def local_search(instance: PartitionInstance, seconds: float, seed: int = 0) -> 
             classes = mean_field_classes(instance, rng, MEAN_FIELD_STEPS, deadline)
         else:
             classes = [rng.integers(0, k, size=n) for n, k in zip(instance.sizes, instance.budgets, strict=True)]
-        violated = _descend(instance, classes, rng, deadline)
+        violated = descend(instance, classes, rng, deadline)
         if violated < best_violated:
             best, best_violated = classes, violated
     return best, best_violated
 
 
-def _descend(instance: PartitionInstance, classes: list[np.ndarray], rng: np.random.Generator, deadline: float) -> int:
+def descend(instance: PartitionInstance, classes: list[np.ndarray], rng: np.random.Generator, deadline: float) -> int:
     best, stall = instance.n_samples + 1, 0
     for _ in range(MAX_SWEEPS):
         for group in rng.permutation(instance.n_groups):
@@ -74,7 +74,8 @@ def _descend(instance: PartitionInstance, classes: list[np.ndarray], rng: np.ran
     return best if best <= instance.n_samples else _violated(instance, classes)
 
 
-def _majority_table(instance: PartitionInstance, cells: np.ndarray) -> np.ndarray:
+def majority_table(instance: PartitionInstance, cells: np.ndarray) -> np.ndarray:
+    """int (ΠK_i,): each cell's most frequent label id among the samples in `cells` (flat cell per sample, (n,))."""
     total = cell_count(instance.budgets)
     counts = np.bincount(cells * instance.n_labels + instance.label_ids, minlength=total * instance.n_labels)
     return counts.reshape(total, instance.n_labels).argmax(axis=1)
@@ -82,7 +83,7 @@ def _majority_table(instance: PartitionInstance, cells: np.ndarray) -> np.ndarra
 
 def _violated(instance: PartitionInstance, classes: list[np.ndarray]) -> int:
     cells = sample_cells(instance.tokens, classes, instance.budgets)
-    return int((_majority_table(instance, cells)[cells] != instance.label_ids).sum())
+    return int((majority_table(instance, cells)[cells] != instance.label_ids).sum())
 
 
 def _best_moves(
@@ -90,7 +91,7 @@ def _best_moves(
 ) -> np.ndarray:
     """Each token of `group` to the class explaining most of its samples (random tie-breaks)."""
     cells = sample_cells(instance.tokens, classes, instance.budgets)
-    table = _majority_table(instance, cells)
+    table = majority_table(instance, cells)
     stride = int(cell_strides(instance.budgets)[group])
     tokens = instance.tokens[:, group]
     base = cells - classes[group][tokens] * stride

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar, TypeVar
 
@@ -10,6 +11,7 @@ import numpy as np
 from pysat.card import CardEnc, EncType
 from pysat.formula import CNF, WCNF, IDPool
 
+from problems.errors import TimeLimitReached
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import constrained_mask, first_appearance_ranks
 from reductions.deadline import check_deadline, paced, paced_rows
@@ -18,6 +20,31 @@ T = TypeVar("T")
 
 PAIRWISE_LIMIT = 6
 CLAUSES_PER_CHECK = 50_000  # copying clauses into a formula costs ~2 µs each: a check every ~0.1 s
+# "At most b violated" as a cardinality network (Asín et al. 2011): arc-consistent, O(n log² b) clauses. PySAT's
+# totalizer is not truncated at b: 6.8M clauses for n = 3,685, b = 25 (105k here), and at N = 300 with b = 136 it
+# ran 178 s and reached 19.5 GB before the solver started.
+BOUND_ENCODING = EncType.cardnetwrk
+# Beyond this many clauses (about 3 GB as Python lists) the CNF is not built: the answer is `unknown` at once.
+MAX_ENCODING_CLAUSES = 20_000_000
+
+
+class EncodingTooLarge(TimeLimitReached):
+    """The CNF would exceed MAX_ENCODING_CLAUSES: like a time limit, no solver runs and the answer is `unknown`."""
+
+
+def cardinality_clauses_estimate(weight: int, bound: int) -> int:
+    """An upper estimate of the clauses of "at most `bound`" over `weight` literals as a cardinality network."""
+    if bound <= 0:
+        return weight
+    depth = math.ceil(math.log2(max(bound + 1, 2)))
+    return 3 * weight * (depth * (depth + 1) // 2 + 1)
+
+
+def estimated_clauses(instance: PartitionInstance, bound: int | None = None) -> int:
+    """Sample clauses (n · ΠK_i, an upper estimate) plus the cardinality network for `bound`, if any."""
+    cells = math.prod(instance.budgets)
+    card = cardinality_clauses_estimate(instance.n_samples, bound) if bound is not None else 0
+    return instance.n_samples * cells + card
 
 
 def amo_encoding(width: int) -> int:
@@ -40,14 +67,15 @@ class PartitionToCnf:
       samples:     ¬x[1,t_1,k_1] ∨ … ∨ ¬x[I,t_I,k_I] ∨ y[(k_1..k_I),v] ∀ distinct samples, ∀ cells
       precedence:  x[i,t_0,0];  x[i,t_j,k] → u[i,j-1,k-1];  u defined by u[i,j,k] ⇔ u[i,j-1,k] ∨ x[i,t_j,k]
     The precedence order t_0, t_1, … is `index_orders` (token index order here; any fixed order is sound).
-    With noise, sample clauses carry a relaxation literal r_s and Σ_s mult_s·r_s ≤ max_violations.
+    With noise, sample clauses carry a relaxation literal r_s and Σ_s mult_s·r_s ≤ max_violations (a cardinality
+    network over the r_s repeated by multiplicity).
     Size: Σ N_i K_i + V ΠK_i variables, O(n ΠK_i + Σ N_i K_i² + V² ΠK_i) clauses.
     Unconstrained tokens get no variables. Proof: docs/encodings.md.
     With a `deadline` (a `time.perf_counter()` value), `forward` raises `TimeLimitReached` once it passes.
     """
 
     name: ClassVar[str] = "partition->cnf"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: the violation bound is a cardinality network (1: PySAT's totalizer)
 
     def __init__(self, deadline: float | None = None) -> None:
         self.deadline = deadline
@@ -63,11 +91,18 @@ class PartitionToCnf:
         return self.pool.id(("y", cell, label))
 
     def forward(self, instance: PartitionInstance) -> CNF:
-        """The CNF; with integer `max_violations` > 0 it bounds the violated samples by a totalizer."""
+        """The CNF; with integer `max_violations` > 0 it bounds the violated samples by a cardinality network.
+
+        Raises `EncodingTooLarge` before any work when the estimate exceeds MAX_ENCODING_CLAUSES.
+        """
         return self._encode(instance, index_orders(instance))
 
     def _encode(self, instance: PartitionInstance, orders: list[np.ndarray]) -> CNF:
         """The CNF with value precedence along `orders` (per group, its constrained tokens in some fixed order)."""
+        bound = instance.max_violations if isinstance(instance.max_violations, int) else None
+        size = estimated_clauses(instance, bound or None)
+        if size > MAX_ENCODING_CLAUSES:
+            raise EncodingTooLarge(f"the CNF would have about {size:,} clauses (limit {MAX_ENCODING_CLAUSES:,})")
         self.instance = instance
         self.constrained = orders
         self.cells = list(itertools.product(*(range(k) for k in instance.budgets)))
@@ -79,8 +114,8 @@ class PartitionToCnf:
         if isinstance(instance.max_violations, int) and instance.max_violations > 0:
             self._check_deadline()  # the totalizer is one native call: checked before, not inside
             weighted = [r for r, m in zip(self.relaxation, self.multiplicity, strict=True) for _ in range(m)]
-            bound = CardEnc.atmost(weighted, instance.max_violations, vpool=self.pool, encoding=EncType.totalizer)
-            cnf.extend(bound.clauses)
+            network = CardEnc.atmost(weighted, instance.max_violations, vpool=self.pool, encoding=BOUND_ENCODING)
+            self._extend(cnf, network.clauses)
         self.hard = cnf
         return cnf
 
@@ -211,7 +246,7 @@ class PartitionToMaxSat(PartitionToCnf):
     """
 
     name: ClassVar[str] = "partition->wcnf"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: the optimality bound is a cardinality network (1: PySAT's totalizer)
 
     def forward(self, instance: PartitionInstance) -> WCNF:  # type: ignore[override]
         hard = super().forward(instance)
@@ -222,12 +257,13 @@ class PartitionToMaxSat(PartitionToCnf):
         return wcnf
 
     def optimality_cnf(self, below: int) -> CNF:
-        """Hard clauses plus Σ mult_s·r_s ≤ below − 1: UNSAT proves no solution has fewer than `below`."""
+        """Hard clauses plus Σ mult_s·r_s ≤ below − 1 (cardinality network): UNSAT proves no solution has fewer than
+        `below`."""
         if below == 0:
             raise ValueError("optimality at 0 violations needs no proof")
         cnf = CNF()
         self._extend(cnf, self.hard.clauses)
         weighted = [r for r, m in zip(self.relaxation, self.multiplicity, strict=True) for _ in range(m)]
         self._check_deadline()
-        cnf.extend(CardEnc.atmost(weighted, below - 1, vpool=self.pool, encoding=EncType.totalizer).clauses)
+        self._extend(cnf, CardEnc.atmost(weighted, below - 1, vpool=self.pool, encoding=BOUND_ENCODING).clauses)
         return cnf

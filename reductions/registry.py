@@ -48,6 +48,9 @@ def _three_sat_to_partition() -> Reduction:
     return compose(ThreeSatToColouring(), ColouringToPartition())
 
 
+PART_SUMMARY = "samples S, bound b: UNSAT iff every partition violates ≥ b of S (`forward_part`; docs/noisy.md)"
+
+
 def registry() -> list[ReductionEntry]:
     """Every reduction and encoding, in a fixed order (encodings first, then the hardness reductions)."""
     from reductions.bilinear_to_cnf import BilinearToCnf
@@ -55,6 +58,7 @@ def registry() -> list[ReductionEntry]:
     from reductions.bilinear_to_milp import BilinearToMilp
     from reductions.colouring_to_cnf import ColouringToCnf
     from reductions.colouring_to_partition import ColouringToPartition
+    from reductions.partition_part_to_cnf import PartitionPartToCnf
     from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
     from reductions.partition_to_cpsat import PartitionToCpSat
     from reductions.partition_to_fast_cnf import PartitionToFastCnf, PartitionToImpliedCnf
@@ -77,6 +81,7 @@ def registry() -> list[ReductionEntry]:
         entry(PartitionToFastCnf, "partition", "cnf", "forced merges, then the direct CNF + implied", timed=True),
         entry(PartitionToImpliedCnf, "partition", "cnf", "direct CNF + clauses implied by label conflicts", timed=True),
         entry(PartitionToQuotient, "partition", "partition", "forced merges (pigeonhole on the table)"),
+        entry(PartitionPartToCnf, "partition-part", "cnf", PART_SUMMARY, timed=True),
         entry(BilinearToCnf, "grid-bilinear", "cnf", "one-hot CNF of the grid bilinear problem (docs/lsa.md)"),
         entry(BilinearToCpSat, "grid-bilinear", "cpsat", "CP-SAT products of the grid bilinear problem"),
         entry(BilinearToMilp, "box-bilinear", "mathopt", "MILP: b in binary over a dyadic grid, exact products"),

@@ -28,6 +28,7 @@ from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from reductions.registry import ReductionEntry, get_reduction
 from solvers.proofs import Checker
 from solvers.refutation import Rejected, check_refutation, require, require_kind
+from solvers.violation_bounds import BOUND_KIND, check_violation_claims
 
 Solution = Literal["none", "within bound", "exact", "any"]
 Refutes = Literal["encoding", "rivals", "fewer violations"]
@@ -75,7 +76,7 @@ def _infeasible(instance: PartitionInstance, answer: Answer) -> Requirement:
     if instance.max_violations == 0:  # the implied clauses of the fast encoding assume no violations
         return Requirement("none", ("drup", "pigeonhole"), "encoding", (DIRECT, FAST))
     why = "counting distinct labels proves nothing when samples may be violated"
-    return Requirement("none", ("drup",), "encoding", (DIRECT,), why=why)
+    return Requirement("none", ("drup", BOUND_KIND), "encoding", (DIRECT,), why=why)
 
 
 def _optimal(instance: PartitionInstance, answer: Answer) -> Requirement:
@@ -83,7 +84,7 @@ def _optimal(instance: PartitionInstance, answer: Answer) -> Requirement:
     if answer.violations == 0:  # nothing is below 0
         return Requirement("any", ("solution",))
     fewer = f"a refutation of {(answer.violations or 1) - 1} or fewer violated samples"
-    return Requirement("any", ("drup",), "fewer violations", (MAXSAT,), why=fewer)
+    return Requirement("any", ("drup", BOUND_KIND), "fewer violations", (MAXSAT,), why=fewer)
 
 
 def _unknown(instance: PartitionInstance, answer: Answer) -> Requirement:
@@ -118,10 +119,18 @@ def _check(instance: PartitionInstance, answer: Answer, checker: Checker) -> tup
     require(needs.alternative or answer.alternative is None, f"{status} cannot carry an alternative here")
     if answer.alternative is not None:
         _check_alternative(instance, answer)
+    noisy_fields = (answer.violated, answer.lower_bound, answer.gap, answer.lower_bound_certificate)
+    exact_ok = instance.max_violations != 0 or all(value is None for value in noisy_fields)
+    require(exact_ok, "violated, lower_bound and gap belong to noisy instances (max_violations ≠ 0)")
+    claims = check_violation_claims(instance, answer, checker)  # violated, lower_bound, gap (docs/noisy.md)
+    require(claims is None or claims[0], claims[1] if claims else "")
     kind = require_kind(answer.certificate, needs.kinds, status, needs.why)
     if kind == "pigeonhole":
         _check_pigeonhole(instance, answer)
         return "more distinct labels than cells: infeasible by counting", ""
+    if kind == BOUND_KIND:
+        assert claims is not None  # a violation-bound status certificate is always re-derived from its bound
+        return f"{status}: {claims[1]}", checker.value
     if kind == "drup":
         assert answer.certificate is not None and needs.refutes is not None
         encoder, clauses, extra = _rebuild(instance, answer, needs)

@@ -38,6 +38,7 @@ def verified_answer(
         table=[TableEntry(cell=list(cell), label=label) for cell, label in solution.table_entries(instance)],
         unconstrained=[np.flatnonzero(~mask).tolist() for mask in masks],
         violations=len(verdict.violated),
+        violated=verdict.violated if instance.max_violations != 0 else None,
         certificate=Certificate(
             kind="partial" if partial else "solution",
             checked=True,

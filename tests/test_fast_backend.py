@@ -254,17 +254,18 @@ def test_a_warm_start_that_explains_every_sample_is_the_answer_without_encoding(
 
 
 @pytest.mark.parametrize(
-    ("size", "factor", "seed", "limit", "expected"), [(20, 6.0, 0, 30, "unique"), (100, 4.0, 1, 2, "solved")]
+    ("size", "factor", "seed", "limit", "expected"),
+    [(20, 6.0, 0, 30, {"unique"}), (100, 4.0, 1, 2, {"solved", "unique"})],  # 2 s: unique on a quick machine only
 )
 def test_large_instances_encode_and_refute_in_a_child_killed_at_the_deadline(
-    monkeypatch: pytest.MonkeyPatch, size: int, factor: float, seed: int, limit: float, expected: str
+    monkeypatch: pytest.MonkeyPatch, size: int, factor: float, seed: int, limit: float, expected: set[str]
 ) -> None:
     monkeypatch.setattr("solvers.pysat.IN_PROCESS_MAX_INCREMENTAL_CLAUSES", 0)  # every instance counts as large
     instance, _ = planted_partition(3, size, 3, 2, factor=factor, seed=seed)
     answer = solve(instance, SolveOptions(backend="fast", unique=True, time_limit=limit))
-    assert answer.status.value == expected
+    assert answer.status.value in expected
     assert check_answer(instance, answer).ok
-    assert answer.stats["wall_s"] < limit + 2
+    assert answer.stats["wall_s"] < limit + 5  # the child is killed at the limit; 5 s of grace for a busy machine
 
 
 def test_above_the_pair_budget_the_implied_clauses_are_left_out_and_certificates_still_check(

@@ -5,12 +5,13 @@ order, and what certifies the result. Each lives in its own module of this packa
 
     direct       encode for the backend, solve once, decode, verify; a CNF refutation certifies unique/infeasible
     fast         forced merges, a warm start, a one-move rival, then one incremental CaDiCaL run (exact only)
+    noisy        a robust warm start, the verifier's count, a lower bound from refuted disjoint parts (noisy only)
     portfolio    race whole solves of several members in parallel processes
     pigeonhole   more distinct labels than cells: infeasible from the samples alone (no backend runs)
     lsa_grid, lsa_real, lsa_fit    the three modes of the `lsa` kind
 
-A new strategy (noisy LNS with certified lower bounds, cube-and-conquer uniqueness, `--all M` enumeration) is a
-new module here plus its branch in `select_strategy`; `check_options` learns its name from `NAMED_STRATEGIES`.
+A new strategy (cube-and-conquer uniqueness, `--all M` enumeration) is a new module here plus its branch in
+`select_strategy`; `check_options` learns its name from `NAMED_STRATEGIES`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from solvers.strategies.fast import FastStrategy
 from solvers.strategies.lsa_fit import LsaFitStrategy
 from solvers.strategies.lsa_grid import LsaGridStrategy
 from solvers.strategies.lsa_real import LsaRealStrategy
+from solvers.strategies.noisy import NoisyStrategy
 from solvers.strategies.pigeonhole import PigeonholeStrategy
 from solvers.strategies.portfolio import DEFAULT_MEMBERS, PortfolioStrategy
 
@@ -52,7 +54,11 @@ class Strategy(Protocol):
 
 
 # Strategies asked for by name in `options.backend`, like a backend; the rest are chosen by the instance.
-NAMED_STRATEGIES = {FastStrategy.name: FastStrategy, PortfolioStrategy.name: PortfolioStrategy}
+NAMED_STRATEGIES = {
+    FastStrategy.name: FastStrategy,
+    NoisyStrategy.name: NoisyStrategy,
+    PortfolioStrategy.name: PortfolioStrategy,
+}
 LSA_STRATEGIES = {"exact-grid": LsaGridStrategy, "real": LsaRealStrategy, "best-fit": LsaFitStrategy}
 GENERIC_DEFAULT = "pysat"  # the partition default; asked of an `lsa` mode that does not take it, the mode's default
 # What the partition encodings produce; computed on import, so the encoders' imports (OR-Tools among them) are paid
@@ -63,11 +69,13 @@ PARTITION_TARGETS = encoding_targets("partition")
 def default_backend(instance: Any) -> str:
     """The backend (or named strategy) a solve runs when the options name none: a per-instance choice, made here.
 
-    Today: the direct CNF on pysat for every partition instance (later, perhaps "fast" if exact, else a noisy
-    strategy: one line here), and each `lsa` mode's first backend.
+    Today: the noisy strategy for a noisy partition instance, the direct CNF on pysat for an exact one, and each
+    `lsa` mode's first backend.
     """
     if isinstance(instance, LsaInstance):
         return LSA_STRATEGIES[instance.mode].backends[0]
+    if instance.max_violations != 0:
+        return NoisyStrategy.name
     return GENERIC_DEFAULT
 
 
@@ -90,6 +98,11 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
         raise InvalidOptions("uniqueness is defined for exact recovery only (max_violations = 0)", "options.unique")
     if name == PortfolioStrategy.name:
         return PortfolioStrategy.of(solver or DEFAULT_MEMBERS, options.unique)
+    if name == NoisyStrategy.name and not exact:
+        _, solver = check_backend(NoisyStrategy.backends[0], solver, NoisyStrategy.targets)
+        return NoisyStrategy(solver)
+    if name == NoisyStrategy.name:  # an exact instance: the exact solver (the pigeonhole short-cut included)
+        name = FastStrategy.name
     if name == FastStrategy.name and exact:
         _, solver = check_backend(FastStrategy.backends[0], solver, FastStrategy.targets)
         return _pigeonhole(instance) or FastStrategy(solver)
@@ -130,8 +143,9 @@ def can_prove_infeasibility(backend: str, solver: str | None = None) -> bool:
     name, solver = _named(backend, solver)
     if name == PortfolioStrategy.name:
         raise InvalidOptions("a portfolio cannot race another portfolio", "options.solver")
-    if name == FastStrategy.name:
-        check_backend(FastStrategy.backends[0], solver, FastStrategy.targets)
+    if name in (FastStrategy.name, NoisyStrategy.name):
+        strategy = NAMED_STRATEGIES[name]
+        check_backend(strategy.backends[0], solver, strategy.targets)
         return True
     backend_class, _ = check_backend(name, solver, PARTITION_TARGETS)
     return bool(backend_class.complete)

@@ -245,3 +245,16 @@ def test_metrics(server: Server, small_instance: dict[str, Any]) -> None:
     assert samples['latentsat_jobs_submitted_total{kind="partition"}'] >= 1
     assert samples['latentsat_solve_seconds_count{kind="partition"}'] >= 1
     assert samples['latentsat_jobs_finished_total{kind="partition",state="done",status="solved"}'] >= 1
+
+
+def test_a_noisy_job_with_no_backend_named_runs_the_noisy_strategy(server: Server) -> None:
+    from problems.generate import planted_partition
+
+    instance, _ = planted_partition(2, 6, 2, 2, n_samples=40, seed=4, noise=0.1)
+    noisy = {**instance.to_json_dict(), "max_violations": "minimize"}
+    with http(server) as client:
+        unnamed = submit(client, noisy, wait=60, time_limit=20).json()
+        named = submit(client, noisy, wait=60, time_limit=20, backend="pysat").json()
+    assert unnamed["result"]["stats"]["backend"] == "noisy" and unnamed["result"]["violated"] is not None
+    assert named["result"]["stats"]["backend"] == "pysat"
+    assert unnamed["result"]["violations"] == named["result"]["violations"]

@@ -95,10 +95,16 @@ def start_redis(directory: Path) -> tuple[Proc, str]:
 
 
 def start_api(
-    directory: Path, workers: int = 2, queue: str | None = None, pool: str = "warm", env: dict[str, str] | None = None
+    directory: Path,
+    workers: int = 2,
+    queue: str | None = None,
+    pool: str = "warm",
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> tuple[Proc, str]:
-    """`latentsat serve` on a fresh SQLite file; returns it and its URL once `/healthz` answers."""
-    port = free_port()
+    """`latentsat serve` on a fresh SQLite file (on `port`, default a free one); returns it and its URL once
+    `/healthz` answers."""
+    port = port or free_port()
     command = [sys.executable, "-m", "latentsat.cli", "serve", "--port", str(port), "--db", str(directory / "jobs.db")]
     command += ["--workers", str(workers), "--pool", pool, "--log-level", "warning"]
     if queue:

@@ -3,10 +3,13 @@
 C concurrent clients POST small planted instances with `?wait=`: closed loop (each client sends its next request
 when the last one is answered), or paced at `--rate` jobs/s in all (latency counted from the planned send time, so a
 slow server cannot hide its queue). Besides throughput and latency percentiles it reports the server side's CPU
-milliseconds per job (the API process and every worker process), which does not depend on how loaded the machine is.
+milliseconds per job, split into the API process and its workers (every process below it, reaped ones included), and
+the load client's own CPU per job (it shares the machine); these depend much less on how loaded the machine is than
+the wall times. Each row prints the 1-minute load average at its start.
 
     python bench/load.py --scenario s1 --clients 32 --seconds 20   # process per job vs warm workers, one run
     python bench/load.py --scenario s1 --rate 200                 # the same, paced at 200 jobs/s
+    python bench/load.py --scenario s1 --pairs 2 --port 18800     # process, warm, process, warm (a loaded machine)
     python bench/load.py --scenario s2                            # API + Redis + 2 workers; cancel of a hard job
     python bench/load.py --scenario s3                            # kill -9 of a worker during 30 jobs
     python bench/load.py --scenario s4                            # a 200-run bench sweep over 2 workers, rerun
@@ -39,7 +42,10 @@ class Tally:
     statuses: dict[str, int] = field(default_factory=dict)
     errors: int = 0
     wall: float = 0.0
-    server_cpu_s: float = float("nan")
+    api_cpu_s: float = float("nan")
+    worker_cpu_s: float = float("nan")
+    client_cpu_s: float = float("nan")
+    load: float = float("nan")
 
 
 def instances(count: int, size: int, groups: int, classes: int, factor: float) -> list[dict[str, Any]]:
@@ -84,21 +90,25 @@ async def _load(url: str, pool: list[dict[str, Any]], args: argparse.Namespace, 
 
 
 def run_load(url: str, pool: list[dict[str, Any]], args: argparse.Namespace, server_pids: list[int]) -> Tally:
-    """The load against `url`; `server_pids` are the roots whose process trees' CPU time is the server side's."""
-    tally = Tally()
+    """The load against `url`; `server_pids` are the roots whose process trees' CPU time is the server side's (the
+    first root's own CPU is the API's, the rest the workers')."""
+    tally = Tally(load=os.getloadavg()[0])
     before = tree_cpu_s(server_pids)
-    start = time.perf_counter()
+    start, client_before = time.perf_counter(), time.process_time()
     asyncio.run(_load(url, pool, args, tally))
     tally.wall = time.perf_counter() - start
+    tally.client_cpu_s = time.process_time() - client_before
     if server_pids:
-        tally.server_cpu_s = tree_cpu_s(server_pids) - before
+        after = tree_cpu_s(server_pids)
+        tally.api_cpu_s, tally.worker_cpu_s = after[0] - before[0], after[1] - before[1]
     return tally
 
 
-def tree_cpu_s(roots: list[int]) -> float:
-    """CPU seconds used so far by the processes under `roots` (live ones, and their reaped children)."""
-    total = 0.0
-    for root in roots:
+def tree_cpu_s(roots: list[int]) -> tuple[float, float]:
+    """CPU seconds used so far: by the first root itself, and by every other process under `roots` (live ones,
+    and the reaped children that their parents have waited for)."""
+    own = others = 0.0
+    for index, root in enumerate(roots):
         try:
             processes = [psutil.Process(root), *psutil.Process(root).children(recursive=True)]
         except psutil.Error:
@@ -108,8 +118,12 @@ def tree_cpu_s(roots: list[int]) -> float:
                 times = process.cpu_times()
             except psutil.Error:
                 continue
-            total += times.user + times.system + times.children_user + times.children_system
-    return total
+            if index == 0 and process.pid == root:
+                own += times.user + times.system
+                others += times.children_user + times.children_system
+            else:
+                others += times.user + times.system + times.children_user + times.children_system
+    return own, others
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -117,16 +131,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else float("nan")
 
 
-HEADER = ["setup", "requests", "200", "other", "errors", "jobs/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "cpu ms/job"]
+HEADER = [
+    "setup", "load avg", "requests", "200", "other", "errors", "jobs/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
+    "cpu ms/job", "api", "workers", "client",
+]  # fmt: skip
 
 
 def row(name: str, tally: Tally) -> list[str]:
+    """One table row; the CPU columns are milliseconds per answered job (server = api + workers)."""
     done = tally.codes.get(200, 0)
     ms = [1000 * x for x in tally.latencies]
     other = sum(n for code, n in tally.codes.items() if code != 200)
-    cpu = 1000 * tally.server_cpu_s / done if done else float("nan")
-    cells = [name, str(len(ms)), str(done), str(other), str(tally.errors), f"{done / tally.wall:.1f}"]
-    return cells + [f"{percentile(ms, q):.0f}" for q in (0.5, 0.9, 0.99)] + [f"{max(ms, default=0):.0f}", f"{cpu:.1f}"]
+    per_job = [1000 * cpu / done if done else float("nan") for cpu in (tally.api_cpu_s, tally.worker_cpu_s)]
+    client = 1000 * tally.client_cpu_s / done if done else float("nan")
+    cells = [name, f"{tally.load:.1f}", str(len(ms)), str(done), str(other), str(tally.errors)]
+    cells += [f"{done / tally.wall:.1f}", *(f"{percentile(ms, q):.0f}" for q in (0.5, 0.9, 0.99))]
+    cells += [f"{max(ms, default=0):.0f}", f"{sum(per_job):.1f}"]
+    return cells + [f"{x:.1f}" for x in (*per_job, client)]
 
 
 def print_table(rows: list[list[str]]) -> None:
@@ -146,16 +167,18 @@ def setup_line(args: argparse.Namespace, n_samples: int) -> str:
 
 
 def s1(args: argparse.Namespace, pool: list[dict[str, Any]]) -> list[list[str]]:
-    """The same load against a server with a process per job and one with warm workers, one after the other."""
+    """The same load against a server with a process per job and one with warm workers, alternating `pairs` times
+    (old, new, old, new, ...), so a machine shared with other work loads both alike."""
     rows = []
-    for mode in ("process", "warm"):
-        directory = Path(tempfile.mkdtemp(prefix=f"latentsat-s1-{mode}-"))
-        api, url = start_api(directory, workers=args.workers, pool=mode)
-        try:
-            time.sleep(1.0)  # let the workers finish importing before the clock starts
-            rows.append(row(f"{mode} ({args.workers} workers)", run_load(url, pool, args, [api.pid])))
-        finally:
-            api.stop()
+    for _ in range(args.pairs):
+        for mode in ("process", "warm"):
+            directory = Path(tempfile.mkdtemp(prefix=f"latentsat-s1-{mode}-"))
+            api, url = start_api(directory, workers=args.workers, pool=mode, port=args.port)
+            try:
+                time.sleep(1.0)  # let the workers finish importing before the clock starts
+                rows.append(row(f"{mode} ({args.workers} workers)", run_load(url, pool, args, [api.pid])))
+            finally:
+                api.stop()
     return rows
 
 
@@ -165,6 +188,8 @@ def main() -> None:
     parser.add_argument("--server", default=None, help="URL of a running server (default: start one)")
     parser.add_argument("--workers", type=int, default=2, help="job processes of a started server")
     parser.add_argument("--pool", choices=["warm", "process"], default="warm", help="the started server's pool")
+    parser.add_argument("--port", type=int, default=None, help="port of a started server (default: a free one)")
+    parser.add_argument("--pairs", type=int, default=1, help="s1: rounds of (process, warm), alternating")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=None, help="pace the clients at this many jobs/s in all")
@@ -190,7 +215,7 @@ def main() -> None:
         print_table([row(args.server, run_load(args.server, pool, args, []))])
         return
     directory = Path(tempfile.mkdtemp(prefix="latentsat-load-"))
-    api, url = start_api(directory, workers=args.workers, pool=args.pool)
+    api, url = start_api(directory, workers=args.workers, pool=args.pool, port=args.port)
     try:
         print_table([row(f"{args.pool} ({args.workers} workers)", run_load(url, pool, args, [api.pid]))])
     finally:

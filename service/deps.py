@@ -1,4 +1,8 @@
-"""Dependency aliases for the routes: settings, store, worker pool, and the caller's identity (its API key)."""
+"""Dependency aliases for the routes: settings, store, worker pool, and the caller's identity (its API key).
+
+Each is `async def` although none awaits: FastAPI runs a plain `def` dependency in its thread pool, a thread
+hand-off per dependency and request (five per job submission), for what is an attribute read.
+"""
 
 from __future__ import annotations
 
@@ -18,19 +22,19 @@ OPEN_OWNER = "open"
 bearer = HTTPBearer(auto_error=False, description="an API key from LATENTSAT_API_KEYS or LATENTSAT_API_KEYS_FILE")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_pool(request: Request) -> Dispatcher:
+async def get_pool(request: Request) -> Dispatcher:
     return request.app.state.pool  # type: ignore[no-any-return]
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics  # type: ignore[no-any-return]
 
 
@@ -39,7 +43,9 @@ def owner_of(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def get_owner(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+async def get_owner(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> str:
     """The caller's identity: its key's hash, or the shared open owner when the server runs without keys."""
     keys: frozenset[str] = request.app.state.keys
     if not keys:

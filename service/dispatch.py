@@ -16,13 +16,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from service.store import JobRecord, JobState, Store
 from service.task import Outcome, Task, log_line
 
 logger = logging.getLogger("latentsat.service")
 TIMEOUT_ANSWER = {"status": "unknown", "message": "the job outlived its time limit and was killed", "stats": {}}
+# Parsed instances are kept in memory for the worker only up to this size of stored bytes; larger ones are parsed
+# by the worker from the store, so a full queue of large jobs does not hold their arrays in the API's memory too.
+KEEP_PARSED_MAX_BYTES = 1 << 20
 
 
 class Executor(Protocol):
@@ -66,6 +69,7 @@ class Dispatcher:
         self._waiters = Waiters()
         self._outcomes: queue.Queue[tuple[Task, Outcome] | None] = queue.Queue()
         self._recorder: threading.Thread | None = None
+        self._parsed: dict[str, Any] = {}  # job id → the instance as the API parsed it, until the job is claimed
 
     @property
     def workers(self) -> int:
@@ -93,6 +97,7 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout=5)
         interrupted = self.executor.stop()
+        self._parsed.clear()  # jobs still queued are parsed from the store after the next start
         self._outcomes.put(None)  # after what the executor reported before it stopped
         if self._recorder is not None:
             self._recorder.join(timeout=10)
@@ -102,6 +107,14 @@ class Dispatcher:
     def notify(self) -> None:
         """A job was queued: look for work now."""
         self._wake.set()
+
+    def keep_parsed(self, job_id: str, parsed: Any, size: int) -> None:
+        """Hold the parsed instance of a job about to be queued, for its task (small instances only)."""
+        if size <= KEEP_PARSED_MAX_BYTES:
+            self._parsed[job_id] = parsed
+
+    def drop_parsed(self, job_id: str) -> None:
+        self._parsed.pop(job_id, None)
 
     # ------------------------------------------------------------ cancel, wait, log
 
@@ -129,6 +142,7 @@ class Dispatcher:
 
     def finished(self, job_id: str) -> None:
         """Wake the requests waiting on a job that ended outside a worker (cancelled while queued)."""
+        self.drop_parsed(job_id)
         self._wake_waiters(job_id)
 
     def log(self, job_id: str, text: str) -> None:
@@ -165,8 +179,8 @@ class Dispatcher:
                     self._wake_waiters(job.id)
 
     def _task(self, job: JobRecord) -> Task:
-        instance = self.store.instance(job.id)
-        return Task(job.id, job.attempts, job.kind, job.format, instance, job.options, self.memory_limit_mb)
+        instance, parsed = self.store.instance(job.id), self._parsed.pop(job.id, None)
+        return Task(job.id, job.attempts, job.kind, job.format, instance, job.options, self.memory_limit_mb, parsed)
 
     def _report(self, task: Task, outcome: Outcome) -> None:
         """From executor threads: hand the outcome to the recorder and go back to work at once."""

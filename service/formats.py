@@ -7,19 +7,33 @@ business (`solvers/kinds.py`); this module only places the errors under the requ
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from problems.errors import InstanceTooLarge, InvalidInstance, LatentsatError, UnsolvableKind, nested_field
 from problems.limits import InputLimits, active_limits, limits_in_force
-from solvers.kinds import read_instance
+from solvers.kinds import read_data, read_instance
 
 
 def parse_instance(kind: str, fmt: str, blob: bytes, limits: InputLimits | None = None) -> Any:
     """The kind's parsed instance from stored bytes, every size checked against `limits` (default: the
     environment's) before any array is built; errors name fields under `instance.`."""
+    with _parsing(fmt), limits_in_force(limits or active_limits()):
+        return read_instance(blob, fmt, kind)[1]
+
+
+def parse_decoded(kind: str, data: Any, limits: InputLimits | None = None) -> Any:
+    """`parse_instance` of a JSON instance that the request's body already decoded (not decoded a second time)."""
+    with _parsing("json"), limits_in_force(limits or active_limits()):
+        return read_data(data, kind)[1]
+
+
+@contextmanager
+def _parsing(fmt: str) -> Iterator[None]:
+    """Errors of a parser as the caller's: fields named under `instance.`, stray exceptions as `InvalidInstance`."""
     try:
-        with limits_in_force(limits or active_limits()):
-            return read_instance(blob, fmt, kind)[1]
+        yield
     except UnsolvableKind:
         raise
     except (InvalidInstance, InstanceTooLarge) as exc:  # "file": the upload itself, not a field in it

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,9 @@ class NewJob:
     request_sha256: str
     n_samples: int | None = None
     idempotency_key: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """The id the job gets if this submission creates it (known before the insert, so the API can keep the parsed
+    instance for the worker under it before any dispatcher can claim the job)."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,7 @@ class Store:
                             "this Idempotency-Key was used for a different request", "Idempotency-Key"
                         )
                     return existing, False
-            job_id = uuid.uuid4().hex
+            job_id = job.id
             db.execute(
                 "INSERT INTO jobs (id, owner, idempotency_key, request_sha256, kind, format, instance, options, "
                 "n_samples, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

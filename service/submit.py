@@ -9,7 +9,7 @@ from typing import Any
 from problems.answers import SolveOptions
 from problems.errors import InvalidOptions
 from service.config import Settings
-from service.formats import parse_instance, sample_count
+from service.formats import parse_decoded, parse_instance, sample_count
 from service.store import NewJob
 from solvers.kinds import get_kind
 from solvers.strategies import check_options, default_backend
@@ -37,17 +37,25 @@ def prepare_job(
     options: SolveOptions,
     settings: Settings,
     idempotency_key: str | None,
-) -> NewJob:
-    """Validate everything that can be checked before solving, so bad input is a 4xx now, not a failed job later."""
+    decoded: Any = None,
+) -> tuple[NewJob, Any]:
+    """Validate everything that can be checked before solving, so bad input is a 4xx now, not a failed job later.
+
+    Returns the job to store and the parsed instance. `decoded`: the JSON instance as the request body already
+    decoded it (`blob` is its canonical form), parsed from there rather than decoded again.
+    """
     get_kind(kind)  # a kind we read but do not solve is refused naming the way (solvers.kinds.NOT_SOLVED_HERE)
     options = granted_options(options, settings, kind)
-    parsed = parse_instance(kind, fmt, blob, settings)  # every size limit, before any array is built
+    if decoded is not None and fmt == "json":
+        parsed = parse_decoded(kind, decoded, settings)
+    else:
+        parsed = parse_instance(kind, fmt, blob, settings)  # every size limit, before any array is built
     if options.backend is None:  # the default is a per-instance choice: recorded with the job, as it will run
         options = options.model_copy(update={"backend": default_backend(parsed)})
         check_options(kind, options)
     n_samples = sample_count(parsed)
     option_data = options.model_dump(mode="json")
-    return NewJob(
+    job = NewJob(
         owner=owner,
         kind=kind,
         format=fmt,
@@ -57,6 +65,7 @@ def prepare_job(
         n_samples=n_samples,
         idempotency_key=idempotency_key,
     )
+    return job, parsed
 
 
 def request_hash(kind: str, fmt: str, blob: bytes, options: dict[str, Any]) -> str:

@@ -10,7 +10,8 @@ import os
 import resource
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,9 @@ class Task:
     instance: bytes
     options: dict[str, Any]
     memory_limit_mb: int
+    parsed: Any = None
+    """The instance as the API parsed it when it accepted the job (small jobs only), so the worker does not parse
+    `instance` again; None after a restart, or for an instance too large to keep in memory while it waits."""
 
     @property
     def time_limit(self) -> float:
@@ -53,12 +57,14 @@ class Task:
         return f"{self.job_id}-{self.attempt}"
 
 
-def solve_blob(kind: str, fmt: str, blob: bytes, options: dict[str, Any]) -> dict[str, Any]:
-    """Parse the stored instance and solve it through the kind's pipeline; the answer as JSON data (SPEC §3)."""
+def solve_blob(kind: str, fmt: str, blob: bytes, options: dict[str, Any], parsed: Any = None) -> dict[str, Any]:
+    """Solve the stored instance (parsed here unless `parsed` is given) through the kind's pipeline; the answer as
+    JSON data (SPEC §3)."""
     from service.formats import parse_instance
     from solvers.pipeline import solve
 
-    parsed = parse_instance(kind, fmt, blob)
+    if parsed is None:
+        parsed = parse_instance(kind, fmt, blob)
     answer = solve(parsed, SolveOptions.model_validate(options))
     return answer.model_dump(mode="json")  # type: ignore[no-any-return]
 
@@ -82,9 +88,10 @@ def run_task(task: Task, log: Log) -> Outcome:
     """Solve one task in this process; every failure becomes an ("error", details) outcome, never an exception."""
     log(f"job process {os.getpid()}: address space {address_space_mb()} MB, cap {task.memory_limit_mb or 'none'} MB")
     try:
-        log(f"parsing a {task.format} {task.kind} instance ({len(task.instance)} bytes)")
+        how = "parsed by the API" if task.parsed is not None else "parsing"
+        log(f"{how}: a {task.format} {task.kind} instance ({len(task.instance)} bytes)")
         log(f"solving with backend={task.options.get('backend')} time_limit={task.time_limit}s")
-        data = solve_blob(task.kind, task.format, task.instance, task.options)
+        data = solve_blob(task.kind, task.format, task.instance, task.options, task.parsed)
         log(f"answer: status={data.get('status')} stats={json.dumps(data.get('stats', {}), default=str)}")
         outcome: Outcome = ("ok", data)
     except MemoryError:
@@ -127,10 +134,22 @@ def log_line(text: str) -> str:
 
 
 def file_log(path: str) -> Log:
-    """A `Log` that appends timestamped lines to a file (opened per line: a worker outlives many jobs)."""
+    """A `Log` that appends timestamped lines to a file (opened per line, for a line or two outside a job)."""
 
     def write(text: str) -> None:
         with open(path, "a") as log:
             log.write(log_line(text))
 
     return write
+
+
+@contextmanager
+def job_log(path: str) -> Iterator[Log]:
+    """A `Log` for the lines of one job: the file is opened once and each line written through at once (readers
+    follow it while the job runs), instead of an open and a close per line."""
+    with open(path, "a", buffering=1) as log:  # line-buffered: every line reaches the file when written
+
+        def write(text: str) -> None:
+            log.write(log_line(text))
+
+        yield write

@@ -20,7 +20,7 @@ def main(argv: list[str]) -> None:
     die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before the line above: nobody would ever kill us
         return
-    from service.task import Task, cap_memory, file_log, run_task, warm_up
+    from service.task import Task, cap_memory, job_log, run_task, warm_up
 
     warm_up()
     cap_memory(memory_limit_mb)
@@ -31,7 +31,9 @@ def main(argv: list[str]) -> None:
             task: Task = conn.recv()
         except (EOFError, OSError):  # the supervisor closed the socket: nothing more to do
             return
-        conn.send(run_task(task, file_log(str(log_dir / f"{task.job_id}.log"))))
+        with job_log(str(log_dir / f"{task.job_id}.log")) as log:
+            outcome = run_task(task, log)
+        conn.send(outcome)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from service.task import PRELOAD as TASK_PRELOAD
-from service.task import Outcome, Task, cap_memory, file_log, run_task
+from service.task import Outcome, Task, cap_memory, file_log, job_log, run_task
 from solvers.child import die_with_parent
 
 logger = logging.getLogger("latentsat.service")
@@ -129,7 +129,9 @@ def forked_job_main(conn: multiprocessing.connection.Connection, task: Task, log
     _release_fork_server()
     die_with_parent()
     cap_memory(task.memory_limit_mb)
-    conn.send(run_task(task, file_log(os.path.join(log_dir, f"{task.job_id}.log"))))
+    with job_log(os.path.join(log_dir, f"{task.job_id}.log")) as log:
+        outcome = run_task(task, log)
+    conn.send(outcome)
     conn.close()
 
 

@@ -27,8 +27,23 @@ def solve(instance: Any, options: SolveOptions | None = None, progress: Progress
     options = options or SolveOptions()
     clock = Clock(options.time_limit)
     strategy = select_strategy(instance, options)
-    answer = strategy.run(instance, options, clock, progress or no_progress)
+    try:
+        answer = strategy.run(instance, options, clock, progress or no_progress)
+    finally:
+        forget_pysat_formula_pool()
     return answer.model_copy(update={"stats": {**answer.stats, "wall_s": round(clock.elapsed(), 4)}})
+
+
+def forget_pysat_formula_pool() -> None:
+    """Drop the variable pool that pysat keeps for the whole process (`pysat.formula.Formula`, public `cleanup`).
+
+    `CNF.extend` records each formula's variables in that pool, whose interval list grows by about one entry per
+    formula and is sorted again at every `extend`: in a process that solves job after job (a warm worker, a bench
+    run) each solve got slower than the last. Our encodings never use that pool (each has its own `IDPool`).
+    """
+    from pysat.formula import Formula
+
+    Formula.cleanup()
 
 
 def solve_json(data: Any, options: SolveOptions | None = None, progress: Progress | None = None) -> BaseModel:

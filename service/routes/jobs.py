@@ -85,8 +85,9 @@ async def submit_job(
     """Queue a job `{kind, instance, options}`; the job is committed to the store before this answers."""
     blob = canonical_json(request.instance)
     return await _submit(
-        owner, request.kind, "json", blob, request.options, settings, store, pool, metrics, wait, idempotency_key
-    )
+        owner, request.kind, "json", blob, request.options, settings, store, pool, metrics, wait, idempotency_key,
+        decoded=request.instance,
+    )  # fmt: skip
 
 
 @router.post("/upload", status_code=202, response_model=JobView, responses=SUBMIT_RESPONSES)
@@ -128,20 +129,14 @@ async def _submit(
     metrics: Metrics,
     wait: float | None,
     idempotency_key: str | None,
+    decoded: Any = None,
 ) -> JSONResponse:
-    job = await run_in_threadpool(prepare_job, owner, kind, fmt, blob, options, settings, idempotency_key)
-    existing = store.get_by_key(owner, idempotency_key) if idempotency_key else None
-    if existing is not None:
-        if existing.request_sha256 != job.request_sha256:
-            raise IdempotencyConflict("this Idempotency-Key was used for a different request", "Idempotency-Key")
-        record = existing
-    else:
-        if store.queue_depth() >= settings.max_queue:
-            raise QueueFull(f"the queue holds {settings.max_queue} jobs, the most this server allows")
-        record, created = await run_in_threadpool(store.create, job)
+    record, created = await run_in_threadpool(
+        _accept, owner, kind, fmt, blob, options, settings, store, pool, idempotency_key, decoded
+    )
+    if created:
         pool.notify()
-        if created:
-            metrics.submitted.labels(kind).inc()
+        metrics.submitted.labels(kind).inc()
     if wait:
         await pool.wait(record.id, min(wait, settings.max_wait))
         record = store.get(record.id) or record
@@ -151,6 +146,41 @@ async def _submit(
         view = JobView.of(record, None if result is None else _served(result, record, settings))
         return JSONResponse(view.model_dump(mode="json"), status_code=200, headers=location)
     return JSONResponse(JobView.of(record).model_dump(mode="json"), status_code=202, headers=location)
+
+
+def _accept(
+    owner: str,
+    kind: str,
+    fmt: str,
+    blob: bytes,
+    options: SolveOptions,
+    settings: Any,
+    store: Store,
+    pool: Any,
+    idempotency_key: str | None,
+    decoded: Any,
+) -> tuple[JobRecord, bool]:
+    """Validate, then store the job (or find the one its idempotency key made): one trip to the thread pool.
+
+    The parsed instance is handed to the dispatcher under the new job's id before the job is committed, so the
+    worker gets it with the task instead of parsing the stored bytes again.
+    """
+    job, parsed = prepare_job(owner, kind, fmt, blob, options, settings, idempotency_key, decoded)
+    existing = store.get_by_key(owner, idempotency_key) if idempotency_key else None
+    if existing is not None:
+        if existing.request_sha256 != job.request_sha256:
+            raise IdempotencyConflict("this Idempotency-Key was used for a different request", "Idempotency-Key")
+        return existing, False
+    if store.queue_depth() >= settings.max_queue:
+        raise QueueFull(f"the queue holds {settings.max_queue} jobs, the most this server allows")
+    pool.keep_parsed(job.id, parsed, len(blob))
+    created = False
+    try:
+        record, created = store.create(job)
+    finally:
+        if not created:  # a race on the idempotency key found another job, or the insert failed
+            pool.drop_parsed(job.id)
+    return record, created
 
 
 @router.get("", response_model=JobPage)

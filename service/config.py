@@ -29,7 +29,12 @@ class Settings(InputLimits):
         description="warm: long-lived worker processes with every backend imported; process: a fresh process per "
         "job (the earlier design, kept for comparison)",
     )
-    max_jobs_per_worker: int = Field(default=500, ge=1, description="a warm worker retires after this many jobs")
+    max_jobs_per_worker: int = Field(
+        default=5000,
+        ge=1,
+        description="a warm worker retires after this many jobs (its successor imports meanwhile); each retirement "
+        "costs ~1 s of CPU for the imports, and a worker's memory grows by a few kB per job",
+    )
     queue: str | None = Field(
         default=None,
         description="redis://HOST:PORT/DB: put jobs on Redis for `latentsat worker` processes on any machine; "

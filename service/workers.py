@@ -4,7 +4,8 @@ A warm worker is a long-lived `python -m service.warm_worker` process that impor
 solves job after job in its own process. Its slot's supervisor thread waits for each answer with the job's limit
 plus a grace; on a cancel, a time-out, a memory failure or a crash it kills the worker's whole process group at once
 and starts a replacement, so one job's trouble never reaches the next. Workers also retire after
-`max_jobs_per_worker` jobs, which bounds any slow leak.
+`max_jobs_per_worker` jobs, which bounds any slow leak: the replacement imports in the background while the old
+worker goes on serving, so a retirement costs the slot no time.
 
 Nothing outlives the server: a worker dies with its slot's thread (PR_SET_PDEATHSIG, checked against a race at
 start), and the solver processes a job forks die with the worker (PR_SET_PDEATHSIG again, and the process group).
@@ -167,7 +168,7 @@ class LocalExecutor:
         log_dir: Path,
         hard_kill_grace_s: float,
         mode: PoolMode = "warm",
-        max_jobs_per_worker: int = 500,
+        max_jobs_per_worker: int = 5000,
     ) -> None:
         self.workers, self.memory_limit_mb, self.log_dir = workers, memory_limit_mb, log_dir
         self.hard_kill_grace_s, self.mode, self.max_jobs_per_worker = hard_kill_grace_s, mode, max_jobs_per_worker
@@ -236,10 +237,11 @@ class LocalExecutor:
 
     def _serve(self) -> None:
         process: JobProcess | None = None
+        spare: WarmProcess | None = None  # the successor of a worker due to retire, importing in the background
         try:
             while not self._stop.is_set():
                 if process is None and self.mode == "warm":
-                    process = self._spawn_warm()  # at once, so the next job finds a warm worker
+                    process, spare = (self._take(spare) if spare else self._spawn_warm()), None
                     continue
                 if isinstance(process, WarmProcess) and process.process.poll() is not None:
                     logger.warning("warm worker %s died while idle (exit %s); replacing it", process.pid,
@@ -247,14 +249,39 @@ class LocalExecutor:
                     process.kill()
                     process = None
                     continue
+                if isinstance(process, WarmProcess) and process.jobs >= self.max_jobs_per_worker:
+                    process, spare = self._retire(process, spare)
                 try:
                     task = self._tasks.get(timeout=0.5)
                 except queue.Empty:
                     continue
                 process = self._serve_task(task, process)
         finally:
-            if process is not None:
-                process.kill()
+            for leftover in (process, spare):
+                if leftover is not None:
+                    leftover.kill()
+
+    def _retire(self, process: WarmProcess, spare: WarmProcess | None) -> tuple[JobProcess | None, WarmProcess | None]:
+        """(worker, spare) for the next job: start the spare, and hand over to it once it has imported everything.
+
+        Started from this slot's thread, as every worker is: a worker's parent-death signal follows that thread.
+        """
+        if spare is None:
+            return process, WarmProcess(self.log_dir, self.memory_limit_mb)
+        if not spare.conn.poll(0):
+            return process, spare  # still importing: the old worker serves meanwhile
+        process.kill()
+        return self._take(spare), None
+
+    def _take(self, spare: WarmProcess) -> JobProcess | None:
+        """The spare once it is ready, or a fresh worker if it failed to start."""
+        try:
+            spare.wait_ready(READY_TIMEOUT_S)
+        except (RuntimeError, EOFError, OSError) as exc:
+            logger.error("a spare warm worker failed to start: %s", exc)
+            spare.kill()
+            return self._spawn_warm()
+        return spare
 
     def _spawn_warm(self) -> JobProcess | None:
         worker = WarmProcess(self.log_dir, self.memory_limit_mb)
@@ -307,4 +334,4 @@ class LocalExecutor:
             return False
         if outcome[0] == "error" and outcome[1].get("reason") == "memory":
             return False  # a MemoryError may leave the heap in any state
-        return outcome[0] in ("ok", "error") and item.process.jobs < self.max_jobs_per_worker
+        return outcome[0] in ("ok", "error")  # retirement after max_jobs_per_worker: `_retire`, without a gap

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 from service.client import Client
-from tests.service.server import KEY_A, Server, alive, children_of
+from tests.service.server import KEY_A, Server, alive, children_of, running_server
 
 
 def job_pid(client: Client, job_id: str) -> int:
@@ -49,3 +50,22 @@ def test_a_worker_that_died_while_idle_is_replaced_before_the_next_job(
         time.sleep(1.0)
         answers = [client.submit(small_instance, wait=60) for _ in range(4)]
     assert all(a["state"] == "done" and a["status"] == "solved" for a in answers), answers
+
+
+def test_a_worker_retires_after_its_job_count_and_its_successor_warms_up_meanwhile(
+    tmp_path: Path, small_instance: dict[str, Any]
+) -> None:
+    env = {"LATENTSAT_API_KEYS": KEY_A, "LATENTSAT_MAX_JOBS_PER_WORKER": "2"}
+    pids: list[int] = []
+    most_processes = 0
+    with running_server(tmp_path / "jobs.db", env, workers=1) as server, Client(server.url, api_key=KEY_A) as client:
+        deadline = time.monotonic() + 120
+        while len(set(pids)) < 3 and time.monotonic() < deadline:  # the old worker serves while its spare imports
+            answer = client.submit(small_instance, wait=60)
+            assert answer["state"] == "done" and answer["status"] == "solved", answer
+            pids.append(job_pid(client, answer["id"]))
+            most_processes = max(most_processes, len(children_of(server.process.pid)))
+        workers = children_of(server.process.pid)
+    assert len(set(pids)) >= 3, pids  # retired twice, each time handed over to its successor
+    assert most_processes <= 2  # the serving worker and at most one spare, never a pile of them
+    assert not any(map(alive, [*pids, *workers])), "a worker or its spare outlived the server"

@@ -91,7 +91,7 @@ def request_bodies(pool: list[dict[str, Any]], wait: float) -> list[bytes]:
     ]
 
 
-async def _load(url: str, pool: list[dict[str, Any]], args: argparse.Namespace, tally: Tally) -> None:
+async def _load(url: str, pool: list[dict[str, Any]], args: argparse.Namespace, tally: Tally, seconds: float) -> None:
     # aiohttp: its client costs ~0.1 ms of CPU per request here, httpx's ~2 ms, on the cores the server needs.
     headers = {"Content-Type": "application/json"}
     if args.api_key:
@@ -100,17 +100,20 @@ async def _load(url: str, pool: list[dict[str, Any]], args: argparse.Namespace, 
     timeout = aiohttp.ClientTimeout(total=args.wait + 30)
     bodies = request_bodies(pool, args.wait)
     async with aiohttp.ClientSession(url, headers=headers, connector=connector, timeout=timeout) as http:
-        deadline = time.monotonic() + args.seconds
+        deadline = time.monotonic() + seconds
         await asyncio.gather(*(client_loop(http, bodies, c, deadline, args, tally) for c in range(args.clients)))
 
 
 def run_load(url: str, pool: list[dict[str, Any]], args: argparse.Namespace, server_pids: list[int]) -> Tally:
-    """The load against `url`; `server_pids` are the roots whose process trees' CPU time is the server side's (the
-    first root's own CPU is the API's, the rest the workers')."""
+    """The load against `url` for `args.seconds`, after `args.warmup` seconds of the same load that are not counted
+    (workers still importing, caches filling); `server_pids` are the roots whose process trees' CPU time is the
+    server side's (the first root's own CPU is the API's, the rest the workers')."""
+    if args.warmup > 0:
+        asyncio.run(_load(url, pool, args, Tally(), args.warmup))
     tally = Tally(load=os.getloadavg()[0])
     before = tree_cpu_s(server_pids)
     start, client_before = time.perf_counter(), time.process_time()
-    asyncio.run(_load(url, pool, args, tally))
+    asyncio.run(_load(url, pool, args, tally, args.seconds))
     tally.wall = time.perf_counter() - start
     tally.client_cpu_s = time.process_time() - client_before
     if server_pids:
@@ -175,7 +178,8 @@ def setup_line(args: argparse.Namespace, n_samples: int) -> str:
     mode = f"paced at {args.rate:g} jobs/s" if args.rate else "closed loop"
     load = os.getloadavg()[0]
     return (
-        f"load: {args.clients} clients, {mode}, {args.seconds:g} s each, ?wait={args.wait:g}, planted N={args.size} "
+        f"load: {args.clients} clients, {mode}, {args.seconds:g} s each after {args.warmup:g} s of warm-up, "
+        f"?wait={args.wait:g}, planted N={args.size} "
         f"I={args.groups} K={args.classes} (~{n_samples} samples each); {os.cpu_count()} CPUs, "
         f"load average {load:.1f} at start ({'loaded' if load > 1.5 else 'quiet'})"
     )
@@ -190,7 +194,6 @@ def s1(args: argparse.Namespace, pool: list[dict[str, Any]]) -> list[list[str]]:
             directory = Path(tempfile.mkdtemp(prefix=f"latentsat-s1-{mode}-"))
             api, url = start_api(directory, workers=args.workers, pool=mode, port=args.port)
             try:
-                time.sleep(1.0)  # let the workers finish importing before the clock starts
                 rows.append(row(f"{mode} ({args.workers} workers)", run_load(url, pool, args, [api.pid])))
             finally:
                 api.stop()
@@ -207,6 +210,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1, help="s1: rounds of (process, warm), alternating")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of the same load before the clock starts")
     parser.add_argument("--rate", type=float, default=None, help="pace the clients at this many jobs/s in all")
     parser.add_argument("--wait", type=float, default=10.0, help="`?wait=` of each request, and the time limit")
     parser.add_argument("--size", type=int, default=30, help="N, tokens per group")

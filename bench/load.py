@@ -204,6 +204,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", choices=["load", "s1", "s2", "s3", "s4"], default="load")
     parser.add_argument("--server", default=None, help="URL of a running server (default: start one)")
+    parser.add_argument("--server-pid", type=int, default=None, help="its API process, to count the CPU it uses")
     parser.add_argument("--workers", type=int, default=2, help="job processes of a started server")
     parser.add_argument("--pool", choices=["warm", "process"], default="warm", help="the started server's pool")
     parser.add_argument("--port", type=int, default=None, help="port of a started server (default: a free one)")
@@ -231,7 +232,8 @@ def main() -> None:
         print_table(s1(args, pool))
         return
     if args.server:
-        print_table([row(args.server, run_load(args.server, pool, args, []))])
+        pids = [args.server_pid] if args.server_pid else []
+        print_table([row(args.server, run_load(args.server, pool, args, pids))])
         return
     directory = Path(tempfile.mkdtemp(prefix="latentsat-load-"))
     api, url = start_api(directory, workers=args.workers, pool=args.pool, port=args.port)

@@ -64,6 +64,7 @@ class Dispatcher:
         self.store, self.executor, self.log_dir = store, executor, log_dir
         self.memory_limit_mb, self.on_finish = memory_limit_mb, on_finish
         self._wake = threading.Event()
+        self._dispatching = threading.RLock()  # one claimer at a time, so `executor.free()` is not over-spent
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._waiters = Waiters()
@@ -105,8 +106,9 @@ class Dispatcher:
             self.store.requeue(task.job_id)
 
     def notify(self) -> None:
-        """A job was queued: look for work now."""
-        self._wake.set()
+        """A job was queued: start it now if the executor has room, from the calling thread (no hand-off to the
+        dispatch thread, which only catches up on what nobody announced, once a second)."""
+        self._dispatch()
 
     def keep_parsed(self, job_id: str, parsed: Any, size: int) -> None:
         """Hold the parsed instance of a job about to be queued, for its task (small instances only)."""
@@ -167,6 +169,11 @@ class Dispatcher:
         while not self._stop.is_set():
             self._wake.wait(timeout=1.0)
             self._wake.clear()
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Claim queued jobs while the executor has room, and hand each over."""
+        with self._dispatching:
             while not self._stop.is_set() and self.executor.free() > 0:
                 job = self.store.claim_next()
                 if job is None:
@@ -183,9 +190,9 @@ class Dispatcher:
         return Task(job.id, job.attempts, job.kind, job.format, instance, job.options, self.memory_limit_mb, parsed)
 
     def _report(self, task: Task, outcome: Outcome) -> None:
-        """From executor threads: hand the outcome to the recorder and go back to work at once."""
+        """From executor threads: hand the outcome to the recorder, and fill the freed slot from this thread."""
         self._outcomes.put((task, outcome))
-        self._wake.set()  # the slot is free: claim the next job now, while the outcome is being written
+        self._dispatch()  # the next job starts now, while the recorder writes this one's outcome
 
     def _record_loop(self) -> None:
         """Write outcomes in batches, one transaction and one fsync for all that arrived meanwhile; then wake."""

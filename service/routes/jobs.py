@@ -135,7 +135,6 @@ async def _submit(
         _accept, owner, kind, fmt, blob, options, settings, store, pool, idempotency_key, decoded
     )
     if created:
-        pool.notify()
         metrics.submitted.labels(kind).inc()
     if wait:
         await pool.wait(record.id, min(wait, settings.max_wait))
@@ -160,7 +159,8 @@ def _accept(
     idempotency_key: str | None,
     decoded: Any,
 ) -> tuple[JobRecord, bool]:
-    """Validate, then store the job (or find the one its idempotency key made): one trip to the thread pool.
+    """Validate, store the job (or find the one its idempotency key made) and start it if a worker is free: one
+    trip to the thread pool.
 
     The parsed instance is handed to the dispatcher under the new job's id before the job is committed, so the
     worker gets it with the task instead of parsing the stored bytes again.
@@ -180,6 +180,8 @@ def _accept(
     finally:
         if not created:  # a race on the idempotency key found another job, or the insert failed
             pool.drop_parsed(job.id)
+    if created:
+        pool.notify()  # from this thread: the job starts now if a worker is free
     return record, created
 
 

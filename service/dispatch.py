@@ -32,6 +32,7 @@ class Executor(Protocol):
     """Runs tasks somewhere and reports each one's outcome exactly once through `report`."""
 
     workers: int
+    quick_submit: bool  # `submit` returns at once (a local queue), rather than after a network round trip
 
     @property
     def busy(self) -> int: ...
@@ -106,9 +107,13 @@ class Dispatcher:
             self.store.requeue(task.job_id)
 
     def notify(self) -> None:
-        """A job was queued: start it now if the executor has room, from the calling thread (no hand-off to the
-        dispatch thread, which only catches up on what nobody announced, once a second)."""
-        self._dispatch()
+        """A job was queued: start it now if the executor has room, from the calling thread (the event loop), with
+        no hand-off to the dispatch thread; an executor whose hand-over is a network call is fed from the dispatch
+        thread instead, so the event loop never waits on the network."""
+        if self.executor.quick_submit:
+            self._dispatch()
+        else:
+            self._wake.set()
 
     def keep_parsed(self, job_id: str, parsed: Any, size: int) -> None:
         """Hold the parsed instance of a job about to be queued, for its task (small instances only)."""

@@ -75,6 +75,8 @@ class Flight:
 class RedisExecutor:
     """The API side: enqueue tasks, follow their events, enforce time limits, notice lost workers, cancel."""
 
+    quick_submit = False  # an RQ enqueue is a few round trips to Redis
+
     def __init__(self, url: str, hard_kill_grace_s: float, log_dir: Path) -> None:
         self.url, self.hard_kill_grace_s, self.log_dir = url, hard_kill_grace_s, log_dir
         self.redis = connect(url)

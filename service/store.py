@@ -145,8 +145,9 @@ class Store:
                 self._sync.close()
 
     @contextmanager
-    def _transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
-        """One write transaction; with `durable`, return only once it is on disk. Inside `batch()`, a savepoint."""
+    def _transaction(self, durable: bool = True, ticket: list[int] | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction; with `durable`, return only once it is on disk. Inside `batch()`, a savepoint.
+        `ticket` receives the commit's group-commit ticket (for `durable_async`)."""
         with self._lock:
             if self._batching:
                 self._db.execute("SAVEPOINT one")
@@ -165,9 +166,11 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-            ticket = self._sync.committed() if self._sync is not None else 0
+            number = self._sync.committed() if self._sync is not None else 0
+        if ticket is not None:
+            ticket.append(number)
         if durable and self._sync is not None:
-            self._sync.wait(ticket)
+            self._sync.wait(number)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -187,30 +190,49 @@ class Store:
         The look-up of the key and the insert are one transaction, so two concurrent requests under one key
         cannot both insert. Raises `IdempotencyConflict` when the key's job was made from a different request.
         """
-        with self._transaction() as db:
+        record, created, ticket = self.create_pending(job)
+        if self._sync is not None:
+            self._sync.wait(ticket)
+        return record, created
+
+    def latest_ticket(self) -> int:
+        """A ticket for `durable` covering every commit made so far (say, another request's insert of a job)."""
+        return self._sync.latest() if self._sync is not None else 0
+
+    async def durable(self, ticket: int) -> None:
+        """Return once the commit with this ticket (from `create_pending`) is on disk, without a thread."""
+        if self._sync is not None:
+            await self._sync.wait_async(ticket)
+
+    def create_pending(self, job: NewJob) -> tuple[JobRecord, bool, int]:
+        """`create`, committed but not yet waited to disk: also the ticket to pass to `durable` before the job is
+        acknowledged (the existing job of a reused key too: its own commit may still be on its way to disk)."""
+        ticket: list[int] = []
+        with self._transaction(durable=False, ticket=ticket) as db:
+            row = None
             if job.idempotency_key is not None:
                 row = db.execute(
                     f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? AND idempotency_key = ?",
                     (job.owner, job.idempotency_key),
                 ).fetchone()
-                if row is not None:
-                    existing = _record(row)
-                    if existing.request_sha256 != job.request_sha256:
-                        raise IdempotencyConflict(
-                            "this Idempotency-Key was used for a different request", "Idempotency-Key"
-                        )
-                    return existing, False
-            job_id = job.id
-            db.execute(
-                "INSERT INTO jobs (id, owner, idempotency_key, request_sha256, kind, format, instance, options, "
-                "n_samples, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job_id, job.owner, job.idempotency_key, job.request_sha256, job.kind, job.format,
-                    job.instance, json.dumps(job.options), job.n_samples, JobState.QUEUED.value, time.time(),
-                ),
-            )  # fmt: skip
-            row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return _record(row), True
+            if row is not None:
+                existing, created = _record(row), False
+                if existing.request_sha256 != job.request_sha256:
+                    raise IdempotencyConflict(
+                        "this Idempotency-Key was used for a different request", "Idempotency-Key"
+                    )
+            else:
+                db.execute(
+                    "INSERT INTO jobs (id, owner, idempotency_key, request_sha256, kind, format, instance, options, "
+                    "n_samples, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        job.id, job.owner, job.idempotency_key, job.request_sha256, job.kind, job.format,
+                        job.instance, json.dumps(job.options), job.n_samples, JobState.QUEUED.value, time.time(),
+                    ),
+                )  # fmt: skip
+                row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job.id,)).fetchone()
+                existing, created = _record(row), True
+        return existing, created, ticket[0] if ticket else 0
 
     def get(self, job_id: str, owner: str | None = None) -> JobRecord | None:
         """The job, or None when it does not exist or belongs to another owner (callers answer 404 either way)."""

@@ -161,6 +161,8 @@ class Running:
 class LocalExecutor:
     """Runs tasks on this machine in `workers` slots, each with its own supervisor thread and job process."""
 
+    quick_submit = True  # a task goes on an in-memory queue
+
     def __init__(
         self,
         workers: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from service.store import JobState, NewJob, Store
 from tests.service.server import running_server, start_server, stop_server
@@ -83,4 +85,32 @@ def test_acknowledged_jobs_are_committed(tmp_path: Path) -> None:
     assert created and not created_again and again.id == job.id
     # A second connection (another process, after a crash) sees the row without any close or checkpoint.
     assert states(tmp_path / "jobs.db") == {job.id: "queued"}
+    store.close()
+
+
+def test_a_commit_awaited_on_the_event_loop_is_answered_after_an_fsync_begun_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service.walsync
+
+    store = Store(tmp_path / "jobs.db")
+    sync = store._sync
+    assert sync is not None
+    commits_at_fsync: list[int] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        commits_at_fsync.append(sync.latest())
+        real_fsync(fd)
+
+    monkeypatch.setattr(service.walsync.os, "fsync", recording_fsync)
+
+    async def submit(n: int) -> list[int]:
+        tickets = [store.create_pending(NewJob("owner", "partition", "json", b"{}", {}, "sha"))[2] for _ in range(n)]
+        await asyncio.gather(*(store.durable(ticket) for ticket in tickets))
+        return tickets
+
+    tickets = asyncio.run(submit(5))
+    assert commits_at_fsync and max(commits_at_fsync) >= max(tickets)  # the syncer's fsync covered every commit
+    assert len(commits_at_fsync) <= len(tickets)  # and they shared it (usually one fsync for all five)
     store.close()

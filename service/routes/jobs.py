@@ -23,7 +23,8 @@ from service.submit import canonical_json, prepare_job
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses={**ERROR_RESPONSES})
 
 # A JSON instance up to this size is validated and stored on the event loop (a few hundred microseconds); a larger
-# one in the thread pool, so that parsing it never holds up other requests.
+# one, or any `.npz` (a small archive may unpack to large arrays), in the thread pool, so that parsing it never
+# holds up other requests.
 INLINE_ACCEPT_MAX_BYTES = 64 * 1024
 # Every path and query parameter is bounded, so no value of any of them can reach SQLite or a seek as an overflow.
 MAX_INT64 = 2**63 - 1
@@ -135,7 +136,7 @@ async def _submit(
     decoded: Any = None,
 ) -> JSONResponse:
     accept = (owner, kind, fmt, blob, options, settings, store, pool, idempotency_key, decoded)
-    if len(blob) <= INLINE_ACCEPT_MAX_BYTES:  # parsed in well under a millisecond: no trip to the thread pool
+    if fmt == "json" and len(blob) <= INLINE_ACCEPT_MAX_BYTES:  # well under a millisecond: no thread-pool trip
         record, created, ticket = _accept(*accept)
     else:
         record, created, ticket = await run_in_threadpool(_accept, *accept)

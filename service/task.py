@@ -133,16 +133,6 @@ def log_line(text: str) -> str:
     return f"{time.strftime('%H:%M:%S', time.localtime(now))}.{int(now * 1000) % 1000:03d} {text}\n"
 
 
-def file_log(path: str) -> Log:
-    """A `Log` that appends timestamped lines to a file (opened per line, for a line or two outside a job)."""
-
-    def write(text: str) -> None:
-        with open(path, "a") as log:
-            log.write(log_line(text))
-
-    return write
-
-
 @contextmanager
 def job_log(path: str) -> Iterator[Log]:
     """A `Log` for the lines of one job: the file is opened once and each line written through at once (readers

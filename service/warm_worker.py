@@ -32,6 +32,7 @@ def main(argv: list[str]) -> None:
         except (EOFError, OSError):  # the supervisor closed the socket: nothing more to do
             return
         with job_log(str(log_dir / f"{task.job_id}.log")) as log:
+            log(f"attempt {task.attempt}: starting")
             outcome = run_task(task, log)
         conn.send(outcome)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from service.task import PRELOAD as TASK_PRELOAD
-from service.task import Outcome, Task, cap_memory, file_log, job_log, run_task
+from service.task import Outcome, Task, cap_memory, job_log, run_task
 from solvers.child import die_with_parent
 
 logger = logging.getLogger("latentsat.service")
@@ -131,6 +131,7 @@ def forked_job_main(conn: multiprocessing.connection.Connection, task: Task, log
     die_with_parent()
     cap_memory(task.memory_limit_mb)
     with job_log(os.path.join(log_dir, f"{task.job_id}.log")) as log:
+        log(f"attempt {task.attempt}: starting")
         outcome = run_task(task, log)
     conn.send(outcome)
     conn.close()
@@ -310,7 +311,6 @@ class LocalExecutor:
         if cancelled_early:
             self._report(task, ("cancelled", None))
             return process if isinstance(process, WarmProcess) else None
-        file_log(str(self.log_dir / f"{task.job_id}.log"))(f"attempt {task.attempt}: starting")
         outcome = self._await(item)
         with self._lock:
             self._running.pop(task.job_id, None)

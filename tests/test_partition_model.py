@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from problems.errors import InvalidInstance
 from problems.partition import PartitionInstance, dump_npz, instance_from_dict, load_json, load_npz
@@ -106,3 +108,37 @@ def test_validation_is_vectorised_for_large_arrays() -> None:
     instance = PartitionInstance.from_arrays([1000] * 3, [3] * 3, tokens, rng.integers(0, 2, size=200_000))
     assert instance.n_samples == 200_000
     assert math.isclose(instance.label_ids.mean(), 0.5, abs_tol=0.01)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(1, 4), min_size=1, max_size=3).flatmap(
+        lambda sizes: st.tuples(
+            st.just(sizes),
+            st.lists(
+                st.lists(
+                    st.one_of(st.integers(-2, 5), st.just(1.0), st.just("a"), st.just(2**63), st.just(2**64)),
+                    min_size=len(sizes),
+                    max_size=len(sizes) + 2,
+                ).map(lambda tokens: [*tokens, 0]),
+                min_size=1,
+                max_size=6,
+            ),
+        )
+    )
+)
+def test_tokens_read_in_one_numpy_call_match_the_entry_by_entry_check(case: tuple[list[int], list[list]]) -> None:
+    from problems.partition import _checked_tokens
+
+    sizes, samples = case
+    data = {"groups": [{"size": n, "classes": 2} for n in sizes], "samples": samples}
+
+    def outcome(read: object) -> object:
+        try:
+            return read()
+        except InvalidInstance as exc:
+            return (str(exc), exc.field)
+
+    fast = outcome(lambda: instance_from_dict(data).tokens.tolist())
+    slow = outcome(lambda: _checked_tokens(samples, sizes).tolist())  # the loop that named the first bad entry
+    assert fast == slow

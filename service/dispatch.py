@@ -8,9 +8,7 @@ records every outcome in the store: it is the only writer of job states, in both
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -69,8 +67,6 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._waiters = Waiters()
-        self._outcomes: queue.Queue[tuple[Task, Outcome] | None] = queue.Queue()
-        self._recorder: threading.Thread | None = None
         self._parsed: dict[str, Any] = {}  # job id → the instance as the API parsed it, until the job is claimed
 
     @property
@@ -86,8 +82,6 @@ class Dispatcher:
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._waiters.loop = loop
-        self._recorder = threading.Thread(target=self._record_loop, name="latentsat-record", daemon=True)
-        self._recorder.start()
         self.executor.start(self._report)
         self._thread = threading.Thread(target=self._dispatch_loop, name="latentsat-dispatch", daemon=True)
         self._thread.start()
@@ -98,11 +92,8 @@ class Dispatcher:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        interrupted = self.executor.stop()
+        interrupted = self.executor.stop()  # its threads recorded every outcome they reported before they ended
         self._parsed.clear()  # jobs still queued are parsed from the store after the next start
-        self._outcomes.put(None)  # after what the executor reported before it stopped
-        if self._recorder is not None:
-            self._recorder.join(timeout=10)
         for task in interrupted:
             self.store.requeue(task.job_id)
 
@@ -195,35 +186,18 @@ class Dispatcher:
         return Task(job.id, job.attempts, job.kind, job.format, instance, job.options, self.memory_limit_mb, parsed)
 
     def _report(self, task: Task, outcome: Outcome) -> None:
-        """From executor threads: hand the outcome to the recorder, and fill the freed slot from this thread."""
-        self._outcomes.put((task, outcome))
-        self._dispatch()  # the next job starts now, while the recorder writes this one's outcome
+        """From executor threads: fill the freed slot, then record the outcome, both from this thread.
 
-    def _record_loop(self) -> None:
-        """Write outcomes in batches, one transaction and one fsync for all that arrived meanwhile; then wake."""
-        while True:
-            batch = [self._outcomes.get()]
-            with contextlib.suppress(queue.Empty):
-                while len(batch) < 256:
-                    batch.append(self._outcomes.get_nowait())
-            if any(item is None for item in batch):
-                batch = [item for item in batch if item is not None]
-                self._record_batch(batch)
-                return
-            self._record_batch(batch)
-
-    def _record_batch(self, batch: list[tuple[Task, Outcome]]) -> None:
+        The outcome is committed but not waited to disk here: a request waiting on the job awaits the group commit's
+        fsync before it answers (`Store.durable`), so no thread blocks on the disk and the slot goes back to work.
+        """
+        self._dispatch()  # the next job starts now, while this one's outcome is written
         try:
-            with self.store.batch():
-                for task, outcome in batch:
-                    try:
-                        self._record(task, outcome)
-                    except Exception:  # one bad outcome must not lose the others
-                        logger.exception("could not record the outcome of job %s", task.job_id)
-        except Exception:
-            logger.exception("could not record %d outcomes", len(batch))
-        for task, _ in batch:
-            self._wake_waiters(task.job_id)
+            with self.store.batch(durable=False):
+                self._record(task, outcome)
+        except Exception:  # one bad outcome must not stop the slot, nor lose the others
+            logger.exception("could not record the outcome of job %s", task.job_id)
+        self._wake_waiters(task.job_id)
 
     def _record(self, task: Task, outcome: Outcome) -> None:
         record = self.store.get(task.job_id)

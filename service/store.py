@@ -173,9 +173,9 @@ class Store:
             self._sync.wait(number)
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Several writes in one durable transaction (one fsync); a write that raises undoes itself alone."""
-        with self._transaction():
+    def batch(self, durable: bool = True) -> Iterator[None]:
+        """Several writes in one transaction (with `durable`, one fsync); a write that raises undoes itself alone."""
+        with self._transaction(durable):
             self._batching = True
             try:
                 yield

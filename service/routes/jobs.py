@@ -147,6 +147,8 @@ async def _submit(
     if wait:
         await pool.wait(record.id, min(wait, settings.max_wait))
         record = store.get(record.id) or record
+        if record.terminal:
+            await store.durable(store.latest_ticket())  # its outcome is on disk before the client hears of it
     location = {"Location": f"/v1/jobs/{record.id}"}
     if record.terminal:
         result = store.result(record.id) if record.state is JobState.DONE else None

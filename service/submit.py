@@ -12,7 +12,7 @@ from service.config import Settings
 from service.formats import parse_decoded, parse_instance, sample_count
 from service.store import NewJob
 from solvers.kinds import get_kind
-from solvers.strategies import check_options, default_backend
+from solvers.strategies import check_options, default_backend, select_strategy
 
 
 def granted_options(options: SolveOptions, settings: Settings, kind: str = "partition") -> SolveOptions:
@@ -52,7 +52,7 @@ def prepare_job(
         parsed = parse_instance(kind, fmt, blob, settings)  # every size limit, before any array is built
     if options.backend is None:  # the default is a per-instance choice: recorded with the job, as it will run
         options = options.model_copy(update={"backend": default_backend(parsed)})
-        check_options(kind, options)
+    select_strategy(parsed, options)  # what depends on the instance (a mode's backends, `unique` when noisy)
     n_samples = sample_count(parsed)
     option_data = options.model_dump(mode="json")
     job = NewJob(

@@ -88,9 +88,13 @@ def _optimal(instance: PartitionInstance, answer: Answer) -> Requirement:
 
 
 def _unknown(instance: PartitionInstance, answer: Answer) -> Requirement:
-    if answer.classes is None:
+    if answer.classes is not None:
+        return Requirement("any", ("partial",))
+    if answer.certificate is None or answer.certificate.kind != "drup":
         return Requirement("none", (None, "none"))
-    return Requirement("any", ("partial",))
+    # a refutation not checked before the answer (solvers/claims.py): it must check now, as for `infeasible`
+    infeasible = _infeasible(instance, answer)
+    return Requirement("none", ("drup",), "encoding", infeasible.encoders, why=infeasible.why)
 
 
 REQUIRED: dict[AnswerStatus, Callable[[PartitionInstance, Answer], Requirement]] = {
@@ -136,7 +140,8 @@ def _check(instance: PartitionInstance, answer: Answer, checker: Checker) -> tup
         encoder, clauses, extra = _rebuild(instance, answer, needs)
         used = check_refutation(answer.certificate, clauses, encoder, instance.sha256, extra, checker)
         solution = "solution verified, " if answer.classes is not None else ""
-        return f"{status}: {solution}refutation of {needs.refutes} accepted by the {used} checker", used
+        proven = " (so the instance is infeasible)" if answer.status is AnswerStatus.UNKNOWN else ""
+        return f"{status}: {solution}refutation of {needs.refutes} accepted by the {used} checker{proven}", used
     if answer.classes is None:
         return f"{status}: nothing claimed beyond the status", ""
     return f"{status}: solution verified against every sample ({answer.violations} violated)", ""

@@ -66,10 +66,11 @@ def drup_certificate(
     go in the certificate). With `seconds`, a large check runs in a child process killed at that budget; a check
     cut short gives `checked: false`, and `latentsat check` can finish it later.
     """
-    proof = proof_text(proof_lines)
-    cnf_text = dimacs(formula)
     start = time.perf_counter()
-    valid, used = check_within(formula, proof, checker, seconds)
+    proof = proof_text(proof_lines)
+    left = None if seconds is None else seconds - (time.perf_counter() - start)
+    valid, used = check_within(formula, proof, checker, left)
+    cnf_text = dimacs(formula)
     if valid is False:
         raise VerificationFailed(f"the solver's DRUP proof was rejected by the {used} checker")
     return Certificate(

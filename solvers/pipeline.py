@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from problems.answers import SolveOptions
+from solvers.claims import state_what_was_proven
 from solvers.kinds import read_data
 from solvers.run import Clock, Progress, no_progress
 from solvers.strategies import select_strategy
@@ -31,6 +32,7 @@ def solve(instance: Any, options: SolveOptions | None = None, progress: Progress
         answer = strategy.run(instance, options, clock, progress or no_progress)
     finally:
         forget_pysat_formula_pool()
+    answer = state_what_was_proven(answer, options)
     return answer.model_copy(update={"stats": {**answer.stats, "wall_s": round(clock.elapsed(), 4)}})
 
 

@@ -333,20 +333,31 @@ IN_PROCESS_CHECK_MIN_BUDGET_S = 1.0
 def check_within(
     formula: list[list[int]], proof: str, checker: Checker, seconds: float | None
 ) -> tuple[bool | None, Checker]:
-    """`check_steps` on the proof text, or (None, checker) when a time budget (seconds) is given and runs out
-    first: a large check runs in a child process killed at the budget."""
+    """Parse and check the proof text, or (None, checker) when a time budget (seconds) is given and runs out
+    first. Parsing counts against the budget: a proof of millions of lines takes seconds to read, so a large one
+    is read and checked in a child process killed at the budget; a small one in this process."""
+    if seconds is None or _small_check(formula, proof, checker, seconds):
+        return parse_and_check(formula, proof, checker)
+    from solvers.child import ChildTimeout, run_in_child
+
+    try:
+        valid, used = run_in_child(parse_and_check, (formula, proof, checker), seconds)
+    except ChildTimeout:
+        return None, checker
+    return valid, used
+
+
+def parse_and_check(formula: list[list[int]], proof: str, checker: Checker) -> tuple[bool, Checker]:
+    """`check_steps` on the proof text; a malformed proof is rejected (False)."""
     try:
         steps = parse_proof(proof, largest_variable(formula))
     except MalformedProof:
         return False, checker
-    small = len(formula) <= IN_PROCESS_CHECK_MAX_CLAUSES and len(steps) <= IN_PROCESS_CHECK_MAX_STEPS
-    fast_checker = checker in (Checker.AUTO, Checker.RUP)
-    if seconds is None or (small and fast_checker and seconds >= IN_PROCESS_CHECK_MIN_BUDGET_S):
-        return check_steps(formula, steps, checker)
-    from solvers.child import ChildTimeout, run_in_child
+    return check_steps(formula, steps, checker)
 
-    try:
-        valid, used = run_in_child(check_steps, (formula, steps, checker), seconds)
-    except ChildTimeout:
-        return None, checker
-    return valid, used
+
+def _small_check(formula: list[list[int]], proof: str, checker: Checker, seconds: float) -> bool:
+    """Worth doing in this process: a small formula, a short proof (counted in lines before any parsing) and a
+    budget that such a check cannot outrun."""
+    small = len(formula) <= IN_PROCESS_CHECK_MAX_CLAUSES and proof.count("\n") <= IN_PROCESS_CHECK_MAX_STEPS
+    return small and checker in (Checker.AUTO, Checker.RUP) and seconds >= IN_PROCESS_CHECK_MIN_BUDGET_S

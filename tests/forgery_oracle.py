@@ -331,6 +331,10 @@ def partition_genuine(instance: PartitionInstance, answer: dict[str, Any]) -> bo
             return _kind_ok(cert, {"solution"})
         return _kind_ok(cert, {"drup"}) and _refutes(instance, answer, {PartitionToMaxSat.name}, "fewer")
     if status == "unknown":
+        if none and _kind_ok(cert, {"drup"}):  # an unchecked refutation kept for a later check (solvers/claims.py)
+            allowed = {DIRECT, FAST} if mv == 0 else {DIRECT}
+            infeasible = mv != "minimize" and min(parts.values()) > _bound(instance)
+            return infeasible and _refutes(instance, answer, allowed, "encoding")
         if none:
             return _kind_ok(cert, {None, "none"})
         ok = _solution_ok(instance, answer, instance.n_samples) and answer.get("alternative") is None

@@ -61,3 +61,23 @@ def test_an_unknown_backend_lists_the_choices(tmp_path: Path) -> None:
     result = runner.invoke(app, ["solve", str(instance), "--backend", "nope"])
     assert result.exit_code == 2
     assert all(name in result.output for name in ("pysat", "cpsat", "gradient", "fast", "portfolio"))
+
+
+
+@pytest.mark.parametrize(
+    ("instance", "backend", "names"),
+    [
+        ({"kind": "lsa", "d": 1, "markov": {"n": 100}, "mode": "best-fit"}, "pysat", "varpro"),
+        ({"kind": "lsa", "d": 1, "markov": {"n": 100}, "mode": "best-fit"}, "cpsat", "varpro"),
+        ({**LSA_GRID, "mode": "real"}, "pysat", "structure"),
+    ],
+)
+def test_a_backend_the_lsa_mode_does_not_take_is_refused_not_replaced(
+    tmp_path: Path, instance: dict[str, object], backend: str, names: str
+) -> None:
+    """Issue 16: `solve lsa2.json --backend pysat` on a best-fit instance silently ran varpro."""
+    path = tmp_path / "lsa.json"
+    path.write_text(json.dumps(instance))
+    result = runner.invoke(app, ["solve", str(path), "--backend", backend])
+    assert result.exit_code == 2, result.output
+    assert "options.backend" in result.output and names in result.output

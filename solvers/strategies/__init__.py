@@ -60,7 +60,7 @@ NAMED_STRATEGIES = {
     PortfolioStrategy.name: PortfolioStrategy,
 }
 LSA_STRATEGIES = {"exact-grid": LsaGridStrategy, "real": LsaRealStrategy, "best-fit": LsaFitStrategy}
-GENERIC_DEFAULT = "pysat"  # the partition default; asked of an `lsa` mode that does not take it, the mode's default
+GENERIC_DEFAULT = "pysat"  # the exact partition default
 # What the partition encodings produce; computed on import, so the encoders' imports (OR-Tools among them) are paid
 # once per process, before any solve's clock starts.
 PARTITION_TARGETS = encoding_targets("partition")
@@ -85,8 +85,6 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
     name, solver = _named(options.backend or default_backend(instance), options.solver)
     if isinstance(instance, LsaInstance):
         strategy = LSA_STRATEGIES[instance.mode]
-        if name not in strategy.backends and name == GENERIC_DEFAULT:
-            name = strategy.backends[0]
         if name not in strategy.backends:
             raise InvalidOptions(f"mode {instance.mode!r} takes backends {', '.join(strategy.backends)}",
                                  "options.backend")  # fmt: skip

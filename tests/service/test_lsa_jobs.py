@@ -38,3 +38,13 @@ def test_a_sub_solver_of_the_other_kind_is_refused_naming_it(server: Server) -> 
         body = {"kind": "lsa", "instance": BEST_FIT, "options": {"backend": "gradient/mlp"}}
         response = client.post("/v1/jobs", json=body)
     assert response.status_code == 422 and response.json()["error"]["field"] == "options.solver"
+
+
+@pytest.mark.parametrize(("instance", "backend"), [(BEST_FIT, "pysat"), (REAL, "varpro")], ids=["best-fit", "real"])
+def test_a_backend_the_mode_does_not_take_is_a_422_at_submission(server: Server, instance: dict, backend: str) -> None:
+    """Not a failed job later, and never another backend in its place (issue 16)."""
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as client:
+        body = {"kind": "lsa", "instance": instance, "options": {"backend": backend}}
+        response = client.post("/v1/jobs", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == "options.backend"

@@ -58,7 +58,20 @@ def partition_answers() -> list[Genuine]:
         _partition("solved (noisy)", _squeezed(base, [1, 2], max_violations=3), backend="pysat"),
         _partition("unknown (partial)", _squeezed(base, [1, 2]), backend="gradient", solver="mlp:steps=30"),
         _partition("unknown (no answer)", base, time_limit=1e-4),
+        _partition("optimal (noisy, violation-bound)", _squeezed(base, [1, 1], "minimize"), backend="noisy"),
+        _partition("infeasible (noisy, violation-bound)", _squeezed(base, [1, 1], 2), backend="noisy"),
+        _unchecked("unknown (refutation kept unchecked)", _squeezed(base, [1, 2])),
     ]
+
+
+def _unchecked(name: str, instance: PartitionInstance) -> Genuine:
+    """The answer of a solve whose proof check ran out of time (solvers/claims.py keeps the proof for `check`)."""
+    from unittest.mock import patch
+
+    with patch("solvers.certify.check_within", lambda formula, proof, checker, seconds: (None, checker)):
+        genuine = _partition(name, instance, backend="pysat")
+    assert genuine.answer["status"] == "unknown" and genuine.answer["certificate"]["kind"] == "drup"
+    return genuine
 
 
 def _lsa(name: str, data: dict[str, Any], **options: Any) -> Genuine:

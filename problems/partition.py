@@ -24,6 +24,7 @@ from problems.errors import InvalidInstance, from_validation_error
 from problems.labels import check_tolerance, label_array, label_bytes, label_ids, label_kind, plain
 from problems.limits import INT64_MAX, active_limits, check_partition_size, effective_budgets
 from problems.npz_arrays import ArraySpec, is_npz, read_npz
+from problems.sample_rows import checked_tokens, token_matrix
 
 Label = StrictInt | StrictFloat | StrictStr
 Int64 = Annotated[int, Field(le=INT64_MAX)]
@@ -107,9 +108,9 @@ class PartitionInstance:
         check_partition_size(sizes, effective_budgets(sizes, [g.classes for g in spec.groups]), len(spec.samples))
         if not spec.samples:
             raise InvalidInstance("the sample list is empty; at least one sample is needed", "samples")
-        tokens = _token_matrix(spec.samples, n_groups)
+        tokens = token_matrix(spec.samples, n_groups)
         if tokens is None:  # a row or token is malformed somewhere: find the first, entry by entry, to name it
-            tokens = _checked_tokens(spec.samples, sizes)
+            tokens = checked_tokens(spec.samples, sizes)
         return cls.from_arrays(
             sizes=sizes,
             budgets=[g.classes for g in spec.groups],
@@ -194,36 +195,6 @@ class PartitionInstance:
         digest.update(np.ascontiguousarray(self.tokens, dtype="<i8").tobytes())
         digest.update(label_bytes(self.raw_labels))
         return digest.hexdigest()
-
-
-def _token_matrix(samples: list[list[Any]], n_groups: int) -> np.ndarray | None:
-    """Tokens (n, I) int64 in one numpy call if every row has I + 1 entries and every token is an int64; else None.
-    Ranges are left to `from_arrays`, which names the same first bad entry as `_checked_tokens`."""
-    if any(len(row) != n_groups + 1 for row in samples):
-        return None
-    try:
-        tokens = np.array([row[:-1] for row in samples])
-    except (OverflowError, ValueError):
-        return None
-    return tokens if tokens.dtype == np.int64 and tokens.shape == (len(samples), n_groups) else None
-
-
-def _checked_tokens(samples: list[list[Any]], sizes: list[int]) -> np.ndarray:
-    """The tokens as an int64 array (n, I), checked entry by entry: `InvalidInstance` names the first bad one."""
-    n_groups = len(sizes)
-    tokens = np.empty((len(samples), n_groups), dtype=np.int64)
-    for s, row in enumerate(samples):
-        if len(row) != n_groups + 1:
-            expected = f"expected {n_groups + 1} entries ({n_groups} tokens, then the label)"
-            raise InvalidInstance(f"{expected}, got {len(row)}", f"samples[{s}]")
-        for i, token in enumerate(row[:-1]):
-            if type(token) is not int:
-                raise InvalidInstance(f"token must be an integer, got {token!r}", f"samples[{s}][{i}]")
-            if not 0 <= token < sizes[i]:
-                message = f"token {token} out of range for group {i} (size {sizes[i]})"
-                raise InvalidInstance(message, f"samples[{s}][{i}]")
-            tokens[s, i] = token
-    return tokens
 
 
 def _group_values(values: list[int] | np.ndarray, name: str) -> tuple[int, ...]:

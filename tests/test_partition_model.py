@@ -128,7 +128,7 @@ def test_validation_is_vectorised_for_large_arrays() -> None:
     )
 )
 def test_tokens_read_in_one_numpy_call_match_the_entry_by_entry_check(case: tuple[list[int], list[list]]) -> None:
-    from problems.partition import _checked_tokens
+    from problems.sample_rows import checked_tokens
 
     sizes, samples = case
     data = {"groups": [{"size": n, "classes": 2} for n in sizes], "samples": samples}
@@ -140,5 +140,5 @@ def test_tokens_read_in_one_numpy_call_match_the_entry_by_entry_check(case: tupl
             return (str(exc), exc.field)
 
     fast = outcome(lambda: instance_from_dict(data).tokens.tolist())
-    slow = outcome(lambda: _checked_tokens(samples, sizes).tolist())  # the loop that named the first bad entry
+    slow = outcome(lambda: checked_tokens(samples, sizes).tolist())  # the loop that named the first bad entry
     assert fast == slow

@@ -5,16 +5,41 @@ as wire strings, and the stats of a backend run. Every (b, A) they return is re-
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
-from problems.answers import Certificate
+from problems.answers import Certificate, SolveOptions
 from problems.bilinear import fraction_text
 from problems.lsa.answer import LsaAnswer
+from problems.lsa.instance import LsaInstance
 from problems.lsa.structure import Radical
 from solvers.base import SolveResult
+from solvers.run import Clock, Progress
 
 REPORT_S = 0.01  # an LSA backend always gets this long to report, however little time is left
+
+
+@dataclass(frozen=True)
+class LsaStrategy:
+    """One `lsa` mode's strategy on one backend (the Strategy interface of docs/architecture.md). A subclass sets
+    the class variables and `_run`; `run` adds the backend and strategy names to the answer's stats."""
+
+    name: ClassVar[str]
+    kind: ClassVar[str] = "lsa"
+    instances: ClassVar[str]  # the mode
+    backends: ClassVar[tuple[str, ...]]  # first the default
+    targets: ClassVar[frozenset[str]]
+
+    backend: str
+    solver: str
+
+    def run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
+        answer = self._run(instance, options, clock, progress)
+        return answer.model_copy(update={"stats": {"backend": self.backend, "strategy": self.name, **answer.stats}})
+
+    def _run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
+        raise NotImplementedError
 
 
 def split_exact(values: Sequence[Any], d: int) -> tuple[list[Any], list[list[Any]]]:

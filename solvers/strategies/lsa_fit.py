@@ -23,25 +23,17 @@ from problems.lsa.phi import phi
 from problems.lsa.structure import realise_over_reals
 from solvers.registry import get_backend
 from solvers.run import Clock, Progress, Run
-from solvers.strategies.lsa_common import REPORT_S, lsa_stats, split_floats, with_values
+from solvers.strategies.lsa_common import REPORT_S, LsaStrategy, lsa_stats, split_floats, with_values
 
 
 @dataclass(frozen=True)
-class LsaFitStrategy:
+class LsaFitStrategy(LsaStrategy):
     """Best fit to the Markov model's X* on one local backend, with the trivial lower bound 0."""
 
     name: ClassVar[str] = "lsa-fit"
-    kind: ClassVar[str] = "lsa"
     instances: ClassVar[str] = "best-fit"
     backends: ClassVar[tuple[str, ...]] = ("varpro", "gradient")
     targets: ClassVar[frozenset[str]] = frozenset({"phi-fit"})
-
-    backend: str
-    solver: str
-
-    def run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
-        answer = self._run(instance, options, clock, progress)
-        return answer.model_copy(update={"stats": {"backend": self.backend, "strategy": self.name, **answer.stats}})
 
     def _run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
         assert instance.spec.markov is not None

@@ -23,27 +23,19 @@ from solvers.base import Status
 from solvers.certify import drup_certificate
 from solvers.registry import get_backend
 from solvers.run import Clock, Progress, Run
-from solvers.strategies.lsa_common import REPORT_S, lsa_stats, split_exact, with_values
+from solvers.strategies.lsa_common import REPORT_S, LsaStrategy, lsa_stats, split_exact, with_values
 
 CLAIM = "no b, A on the grid give φ(b, A) = X"
 
 
 @dataclass(frozen=True)
-class LsaGridStrategy:
+class LsaGridStrategy(LsaStrategy):
     """Exact-grid recovery on one backend; the encoding is the registered one for the target it takes."""
 
     name: ClassVar[str] = "lsa-grid"
-    kind: ClassVar[str] = "lsa"
     instances: ClassVar[str] = "exact-grid"
     backends: ClassVar[tuple[str, ...]] = ("pysat", "cpsat", "structure")
     targets: ClassVar[frozenset[str]] = frozenset({"cnf", "cpsat", "phi"})
-
-    backend: str
-    solver: str
-
-    def run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
-        answer = self._run(instance, options, clock, progress)
-        return answer.model_copy(update={"stats": {"backend": self.backend, "strategy": self.name, **answer.stats}})
 
     def _run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
         backend = get_backend(self.backend, self.solver, self.targets)

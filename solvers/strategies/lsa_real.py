@@ -25,25 +25,25 @@ from reductions.registry import find_encoding
 from solvers.base import SolveResult, Status
 from solvers.registry import get_backend
 from solvers.run import Clock, Progress, Run
-from solvers.strategies.lsa_common import REPORT_S, lsa_stats, residual, split_exact, split_floats, with_values
+from solvers.strategies.lsa_common import (
+    REPORT_S,
+    LsaStrategy,
+    lsa_stats,
+    residual,
+    split_exact,
+    split_floats,
+    with_values,
+)
 
 
 @dataclass(frozen=True)
-class LsaRealStrategy:
+class LsaRealStrategy(LsaStrategy):
     """Real-mode recovery on one backend: the MILP encoding, φ itself, or a least-squares fit target."""
 
     name: ClassVar[str] = "lsa-real"
-    kind: ClassVar[str] = "lsa"
     instances: ClassVar[str] = "real"
     backends: ClassVar[tuple[str, ...]] = ("mathopt", "structure", "gradient")
     targets: ClassVar[frozenset[str]] = frozenset({"mathopt", "phi", "phi-fit"})
-
-    backend: str
-    solver: str
-
-    def run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
-        answer = self._run(instance, options, clock, progress)
-        return answer.model_copy(update={"stats": {"backend": self.backend, "strategy": self.name, **answer.stats}})
 
     def _run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
         backend = get_backend(self.backend, self.solver, self.targets)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pysat.formula import CNF
@@ -108,9 +108,14 @@ REQUIRED: dict[AnswerStatus, Callable[[PartitionInstance, Answer], Requirement]]
 
 def check_answer(instance: PartitionInstance, answer: Answer, checker: Checker = Checker.AUTO) -> CheckReport:
     """Accept the answer only if it carries exactly the evidence its status needs on `instance`, and it checks."""
+    return timed_report(_check, instance, answer, checker)
+
+
+def timed_report(check: Callable[[Any, Any, Checker], tuple[str, str]], *args: Any) -> CheckReport:
+    """`check(instance, answer, checker)` → (reason, checker used) as a `CheckReport`; `Rejected` is a rejection."""
     start = time.perf_counter()
     try:
-        reason, used = _check(instance, answer, checker)
+        reason, used = check(*args)
     except Rejected as exc:
         return CheckReport(False, str(exc), check_s=round(time.perf_counter() - start, 4))
     return CheckReport(True, reason, used, round(time.perf_counter() - start, 4))

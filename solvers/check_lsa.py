@@ -19,7 +19,6 @@ best-fit loss excess (0 is the only bound re-derived here: H is positive semidef
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -33,7 +32,7 @@ from problems.lsa.markov import XStar, x_star_cached
 from problems.lsa.phi import phi
 from problems.lsa.structure import Radical, phi_radical
 from reductions.bilinear_to_cnf import BilinearToCnf
-from solvers.certificates import CheckReport
+from solvers.certificates import CheckReport, timed_report
 from solvers.proofs import Checker
 from solvers.refutation import Rejected, check_refutation, require, require_kind
 
@@ -53,12 +52,7 @@ def verify_values(instance: LsaInstance, answer: LsaAnswer) -> bool | None:
 
 def check_lsa_answer(instance: LsaInstance, answer: LsaAnswer, checker: Checker = Checker.AUTO) -> CheckReport:
     """Accept the answer only if it carries exactly what its mode and status need, and that checks."""
-    start = time.perf_counter()
-    try:
-        reason, used = _check(instance, answer, checker)
-    except Rejected as exc:
-        return CheckReport(False, str(exc), check_s=round(time.perf_counter() - start, 4))
-    return CheckReport(True, reason, used, round(time.perf_counter() - start, 4))
+    return timed_report(_check, instance, answer, checker)
 
 
 def _check(instance: LsaInstance, answer: LsaAnswer, checker: Checker) -> tuple[str, str]:

@@ -143,8 +143,10 @@ def _headers(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
-class Client:
-    """Blocking client; use as a context manager or call `close()`. `retry` sets the retries (`NO_RETRY`: none)."""
+class _Connection:
+    """What both clients hold: an httpx client (`http_class`) with the key's header, and the retry policy."""
+
+    http_class: Any = httpx.Client
 
     def __init__(
         self,
@@ -154,8 +156,16 @@ class Client:
         retry: RetryPolicy | None = None,
         **httpx_args: Any,
     ) -> None:
-        self.http = httpx.Client(base_url=base_url, headers=_headers(api_key), timeout=timeout, **httpx_args)
+        self.http = self.http_class(base_url=base_url, headers=_headers(api_key), timeout=timeout, **httpx_args)
         self.retry = retry or RetryPolicy()
+
+    def next_delay(self, attempt: int, repeatable: bool, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before the next attempt, or None to stop (`response` None: the connection failed)."""
+        return self.retry.delay(attempt, response) if repeatable else None
+
+
+class Client(_Connection):
+    """Blocking client; use as a context manager or call `close()`. `retry` sets the retries (`NO_RETRY`: none)."""
 
     def __enter__(self) -> Client:
         return self
@@ -174,12 +184,10 @@ class Client:
             try:
                 response = self.http.request(method, url, **kwargs)
             except RETRY_ERRORS:
-                delay = self.retry.delay(attempt, None) if repeatable else None
-                if delay is None:
+                if (delay := self.next_delay(attempt, repeatable, None)) is None:
                     raise
             else:
-                delay = self.retry.delay(attempt, response) if repeatable else None
-                if delay is None:
+                if (delay := self.next_delay(attempt, repeatable, response)) is None:
                     return _checked(response)
             time.sleep(delay)
             attempt += 1
@@ -260,19 +268,10 @@ class Client:
         return job["result"] if job.get("result") is not None else self.result(job["id"])
 
 
-class AsyncClient:
+class AsyncClient(_Connection):
     """The same calls as `Client`, for asyncio."""
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-        retry: RetryPolicy | None = None,
-        **httpx_args: Any,
-    ) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, headers=_headers(api_key), timeout=timeout, **httpx_args)
-        self.retry = retry or RetryPolicy()
+    http_class = httpx.AsyncClient
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -290,12 +289,10 @@ class AsyncClient:
             try:
                 response = await self.http.request(method, url, **kwargs)
             except RETRY_ERRORS:
-                delay = self.retry.delay(attempt, None) if repeatable else None
-                if delay is None:
+                if (delay := self.next_delay(attempt, repeatable, None)) is None:
                     raise
             else:
-                delay = self.retry.delay(attempt, response) if repeatable else None
-                if delay is None:
+                if (delay := self.next_delay(attempt, repeatable, response)) is None:
                     return _checked(response)
             await asyncio.sleep(delay)
             attempt += 1

@@ -70,6 +70,7 @@ def test_an_unknown_backend_lists_the_choices(tmp_path: Path) -> None:
         ({"kind": "lsa", "d": 1, "markov": {"n": 100}, "mode": "best-fit"}, "pysat", "varpro"),
         ({"kind": "lsa", "d": 1, "markov": {"n": 100}, "mode": "best-fit"}, "cpsat", "varpro"),
         ({**LSA_GRID, "mode": "real"}, "pysat", "structure"),
+        ({**LSA_GRID, "mode": "real", "epsilon": "1/10"}, "structure", "ε = 0"),  # was a failed job over HTTP
     ],
 )
 def test_a_backend_the_lsa_mode_does_not_take_is_refused_not_replaced(

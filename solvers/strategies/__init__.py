@@ -89,7 +89,9 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
             raise InvalidOptions(f"mode {instance.mode!r} takes backends {', '.join(strategy.backends)}",
                                  "options.backend")  # fmt: skip
         _, solver = check_backend(name, solver, strategy.targets)
-        return strategy(name, solver)
+        chosen = strategy(name, solver)
+        chosen.refuses(instance)
+        return chosen
     assert isinstance(instance, PartitionInstance)
     exact = instance.max_violations == 0
     if options.unique and not exact:

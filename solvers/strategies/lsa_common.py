@@ -38,6 +38,9 @@ class LsaStrategy:
         answer = self._run(instance, options, clock, progress)
         return answer.model_copy(update={"stats": {"backend": self.backend, "strategy": self.name, **answer.stats}})
 
+    def refuses(self, instance: LsaInstance) -> None:
+        """Raise `InvalidOptions` naming the option if this backend cannot take `instance` (checked before work)."""
+
     def _run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
         raise NotImplementedError
 

@@ -45,14 +45,16 @@ class LsaRealStrategy(LsaStrategy):
     backends: ClassVar[tuple[str, ...]] = ("mathopt", "structure", "gradient")
     targets: ClassVar[frozenset[str]] = frozenset({"mathopt", "phi", "phi-fit"})
 
+    def refuses(self, instance: LsaInstance) -> None:
+        if self.backend == "structure" and instance.epsilon != 0:
+            raise InvalidOptions("the structure backend decides ε = 0 only", "options.backend")
+
     def _run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
         backend = get_backend(self.backend, self.solver, self.targets)
         run = Run(instance, options, clock, progress, backend)
         takes = backend.solver_accepts(backend.solver)
         limits = run.limits(at_least=REPORT_S)
-        if "phi" in takes:
-            if instance.epsilon != 0:
-                raise InvalidOptions("the structure backend decides ε = 0 only", "options.backend")
+        if "phi" in takes:  # ε = 0 here: `refuses` turned the others away before any work
             progress("search")
             return exact_over_reals(instance, backend.solve(PhiTarget(instance.x, instance.d), limits))
         if "phi-fit" in takes:  # a local method on the plain least-squares loss

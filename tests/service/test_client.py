@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from latentsat.cli import app
 from problems.partition import dump_npz, instance_from_dict
-from service.client import ApiError, AsyncClient, Client, JobNotDone, _polls
+from service.client import ApiError, AsyncClient, Client, _polls
 from tests.service.server import KEY_A, Server
 
 
@@ -28,10 +28,10 @@ def test_async_client(server: Server, small_instance: dict[str, Any], long_insta
             answers = await asyncio.gather(*(client.solve(small_instance, timeout=60) for _ in range(3)))
             job = await client.submit(long_instance, options={"time_limit": 60})
             await client.cancel(job["id"])
-            noisy = {**small_instance, "max_violations": 1}  # uniqueness is for exact recovery only: the job fails
-            with pytest.raises(JobNotDone) as failed:
+            noisy = {**small_instance, "max_violations": 1}  # uniqueness is for exact recovery only: a 422 now
+            with pytest.raises(ApiError) as refused:
                 await client.solve(noisy, options={"unique": True}, timeout=60)
-            assert failed.value.job["reason"] == "invalid" and "options.unique" in failed.value.job["message"]
+            assert (refused.value.status, refused.value.field) == (422, "options.unique")
             return answers, await client.wait(job["id"], timeout=10)
 
     answers, cancelled = asyncio.run(scenario())

@@ -40,7 +40,11 @@ def test_a_sub_solver_of_the_other_kind_is_refused_naming_it(server: Server) -> 
     assert response.status_code == 422 and response.json()["error"]["field"] == "options.solver"
 
 
-@pytest.mark.parametrize(("instance", "backend"), [(BEST_FIT, "pysat"), (REAL, "varpro")], ids=["best-fit", "real"])
+@pytest.mark.parametrize(
+    ("instance", "backend"),
+    [(BEST_FIT, "pysat"), (REAL, "varpro"), ({**REAL, "epsilon": "1/10"}, "structure")],
+    ids=["best-fit", "real", "structure-epsilon"],
+)
 def test_a_backend_the_mode_does_not_take_is_a_422_at_submission(server: Server, instance: dict, backend: str) -> None:
     """Not a failed job later, and never another backend in its place (issue 16)."""
     with httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as client:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from problems.generate import planted_partition
 from service.client import Client
 from tests.service.server import KEY_A, KEY_B, Server, running_server
 
@@ -45,7 +46,9 @@ def _need_browser() -> None:
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _need_browser()
     db = tmp_path_factory.mktemp("ui") / "jobs.db"
-    with running_server(db, {"LATENTSAT_API_KEYS": f"{KEY_A},{KEY_B}"}) as server:
+    # a 700 MB address-space cap per job: enough for the small jobs here, too little for `too_big_to_fit` (a failed job)
+    env = {"LATENTSAT_API_KEYS": f"{KEY_A},{KEY_B}", "LATENTSAT_MEMORY_LIMIT_MB": "700"}
+    with running_server(db, env) as server:
         yield server
 
 
@@ -163,8 +166,9 @@ def test_jobs_page_shows_every_state(
 
     with Client(ui_server.url, KEY_A) as client:
         client.submit(small_instance, options={"time_limit": 30}, wait=20)
-        noisy = {**small_instance, "max_violations": 1}  # uniqueness is for exact recovery only: the job fails
-        client.submit(noisy, options={"unique": True}, wait=20)
+        too_big_to_fit = planted_partition(3, 1000, 3, 2, factor=8, seed=1)[0].to_json_dict()  # over the memory cap
+        failed = client.submit(too_big_to_fit, options={"backend": "pysat", "time_limit": 30}, wait=60)
+        assert failed["state"] == "failed", failed
         waiting = [client.submit(small_instance, options={"time_limit": 30, "seed": s}) for s in range(1, 4)]
     _sign_in(browser, ui_server, KEY_A)
     states = {e.text for e in browser.find_elements(By.CSS_SELECTOR, "#jobs .state")}

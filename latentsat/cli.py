@@ -156,10 +156,11 @@ def solve(
             backend=backend, solver=solver, time_limit=time_limit, unique=unique, proof=proof, checker=checker,
             num_workers=workers, seed=seed,
         )  # fmt: skip
+        started = time.perf_counter()  # reading a large instance counts against the time limit
         kind, instance = read_file(instance_path)
         named = backend or default_backend(instance)
         with progress(f"solving {instance_path.name} with {named}", quiet=quiet) as report:
-            solved = solve_instance(instance, options, progress=report.stage).model_dump(mode="json")
+            solved = solve_instance(instance, options, progress=report.stage, started=started).model_dump(mode="json")
             answer = write_beside(solved, instance_path, bundle, inline_proof_max)
             if bundle is not None:
                 data = {"kind": kind.name, "instance": instance.to_json_dict(), "answer": answer}

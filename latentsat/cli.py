@@ -19,7 +19,7 @@ import typer
 
 from latentsat import cli_bench, cli_lsa, cli_reductions, cli_service, cli_view
 from latentsat.cli_errors import DebugFlag, GuardedGroup
-from latentsat.output import emit, run_guarded, solve_options, write_beside
+from latentsat.output import OUTPUT, emit, run_guarded, solve_options, write_beside
 from latentsat.progress import QuietOption, progress
 from latentsat.view.pretty import print_answer
 from problems.errors import InvalidCertificate, InvalidOptions
@@ -55,9 +55,11 @@ def generate(
     within: Annotated[float, typer.Option(help="topics: weight of a topic's own words")] = 1.0,
     across: Annotated[float, typer.Option(help="topics: weight of every other word")] = 0.05,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
-    out: Annotated[Path | None, typer.Option(help="write here (.json or .npz)", show_default="stdout")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="write here (.json or .npz)", show_default="stdout", **OUTPUT)
+    ] = None,
     truth: Annotated[
-        Path | None, typer.Option(help="also write the planted truth (JSON) here", show_default="none")
+        Path | None, typer.Option(help="also write the planted truth (JSON) here", show_default="none", **OUTPUT)
     ] = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -134,7 +136,7 @@ def solve(
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
     bundle: Annotated[
         Path | None,
-        typer.Option(help="write {kind, instance, answer} here for `latentsat check`", show_default="none"),
+        typer.Option(help="write {kind, instance, answer} here for `latentsat check`", show_default="none", **OUTPUT),
     ] = None,
     quiet: QuietOption = False,
     inline_proof_max: Annotated[
@@ -258,7 +260,7 @@ def _beside(certificate_path: Path, proof_path: Path | None) -> Callable[[str, s
 def encode(
     instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", **INPUT)],
     format: Annotated[str, typer.Option("--format", help="dimacs, wcnf, cpsat-text or cpsat-proto")] = "dimacs",
-    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout", **OUTPUT)] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds for the encoding, > 0")] = 60.0,
 ) -> None:
     """Export the encoding: DIMACS CNF (direct encoding), WCNF (minimize), or the CP-SAT model (text, or the

@@ -48,6 +48,11 @@ def generate(
     ] = None,
     factor: Annotated[float | None, typer.Option(help="c > 0, for n = ceil(c N ln N)", show_default="none")] = None,
     noise: Annotated[float, typer.Option(help="ε: each label becomes another value with probability ε")] = 0.0,
+    max_violations: Annotated[
+        str | None,
+        typer.Option(help="samples the answer may leave unexplained: an integer, or minimize",
+                     show_default="0; minimize with --noise or --model topics"),
+    ] = None,
     vocabulary: Annotated[int, typer.Option(min=1, help="topics: words in the vocabulary (group 2)")] = 300,
     documents: Annotated[int, typer.Option(min=1, help="topics: documents (group 1)")] = 200,
     topics: Annotated[int, typer.Option(min=1, help="topics: topics (the classes of both groups)")] = 3,
@@ -98,6 +103,7 @@ def generate(
                 instance, truth_data = draw()
             except ValueError as exc:  # a generator's own check of its parameters: bad input, not our failure
                 raise InvalidOptions(str(exc), "--model") from exc
+            instance = _allowing(instance, max_violations, noise > 0 or model == "topics")
             report.stage("write")
             if truth is not None:
                 truth.write_text(json.dumps(truth_data))
@@ -109,6 +115,18 @@ def generate(
             emit(instance.to_json_dict())
 
     run_guarded(action)
+
+
+def _allowing(instance: PartitionInstance, max_violations: str | None, noisy: bool) -> PartitionInstance:
+    """The instance with `--max-violations` (default: 0, or "minimize" for noisy data, whose labels no partition
+    explains exactly)."""
+    chosen = max_violations if max_violations is not None else ("minimize" if noisy else "0")
+    if chosen != "minimize" and not chosen.isdigit():
+        raise InvalidOptions(f"expected an integer >= 0 or 'minimize', got {chosen!r}", "--max-violations")
+    allowed: int | str = chosen if chosen == "minimize" else int(chosen)
+    return PartitionInstance.from_arrays(
+        instance.sizes, instance.budgets, instance.tokens, instance.raw_labels, allowed, instance.label_tolerance  # type: ignore[arg-type]
+    )
 
 
 @app.command()

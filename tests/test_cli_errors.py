@@ -184,3 +184,14 @@ def test_an_output_in_a_missing_folder_is_exit_2_before_any_work(path: tuple[str
     result = runner.invoke(app, args)
     assert_one_line_error(result, 2)
     assert option in result.stderr and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [([], 0), (["--noise", "0.05"], "minimize"), (["--noise", "0.05", "--max-violations", "7"], 7),
+     (["--model", "topics"], "minimize")],
+)  # fmt: skip
+def test_generate_writes_the_violations_its_data_needs(args: list[str], expected: int | str) -> None:
+    """`generate --noise` wrote `max_violations: 0`: a noisy instance that solved to `infeasible` (a tester)."""
+    result = runner.invoke(app, ["generate", "--size", "20", "--factor", "4", *args])
+    assert result.exit_code == 0 and json.loads(result.stdout)["max_violations"] == expected

@@ -119,41 +119,49 @@ class PartitionToCnf:
         self.hard = cnf
         return cnf
 
+    # The clause builders below append to `cnf.clauses` directly: every literal comes from `self.pool`, and
+    # `_sample_clauses` sets `cnf.nv` to the pool's top at the end (CNF.append would scan each clause for it).
+
     def _class_clauses(self, cnf: CNF) -> None:
         for i, tokens in enumerate(self.constrained):
             budget = self.instance.budgets[i]
             for t in self._paced(tokens):
                 lits = [self.x(i, int(t), k) for k in range(budget)]
-                cnf.append(lits)
-                if budget > 1:
-                    cnf.extend(CardEnc.atmost(lits, 1, vpool=self.pool, encoding=amo_encoding(budget)).clauses)
-            self._precedence_clauses(cnf, i, tokens, budget)
+                cnf.clauses.append(lits)
+                cnf.clauses.extend(self._at_most_one(lits))
+            self._precedence_clauses(cnf.clauses, i, tokens, budget)
 
-    def _precedence_clauses(self, cnf: CNF, group: int, tokens: Sequence[int], budget: int) -> None:
+    def _at_most_one(self, lits: list[int]) -> list[list[int]]:
+        """AMO over pool literals: the pairwise clauses ¬a ∨ ¬b (a before b) for few literals, in the order PySAT's
+        `CardEnc.atmost(..., EncType.pairwise)` gives them, without its per-call cost; PySAT beyond."""
+        if len(lits) <= PAIRWISE_LIMIT:
+            return [[-a, -b] for a, b in itertools.combinations(lits, 2)]
+        return CardEnc.atmost(lits, 1, vpool=self.pool, encoding=amo_encoding(len(lits))).clauses
+
+    def _precedence_clauses(self, clauses: list[list[int]], group: int, tokens: Sequence[int], budget: int) -> None:
         """Value precedence in token order: the j-th constrained token opens at most class max-so-far + 1."""
-        cnf.append([self.x(group, int(tokens[0]), 0)])
+        clauses.append([self.x(group, int(tokens[0]), 0)])
 
         def u(j: int, k: int) -> int:
             return self.pool.id(("u", group, j, k))
 
         for j, t in self._paced(enumerate(int(v) for v in tokens)):
             for k in range(budget - 1):  # u[j,k] ⇔ u[j-1,k] ∨ x[t_j,k]
-                cnf.append([-self.x(group, t, k), u(j, k)])
+                clauses.append([-self.x(group, t, k), u(j, k)])
                 if j == 0:
-                    cnf.append([-u(j, k), self.x(group, t, k)])
+                    clauses.append([-u(j, k), self.x(group, t, k)])
                 else:
-                    cnf.append([-u(j - 1, k), u(j, k)])
-                    cnf.append([-u(j, k), u(j - 1, k), self.x(group, t, k)])
+                    clauses.append([-u(j - 1, k), u(j, k)])
+                    clauses.append([-u(j, k), u(j - 1, k), self.x(group, t, k)])
             if j > 0:
                 for k in range(1, budget):  # x[t_j,k] → u[j-1,k-1]
-                    cnf.append([-self.x(group, t, k), u(j - 1, k - 1)])
+                    clauses.append([-self.x(group, t, k), u(j - 1, k - 1)])
 
     def _label_clauses(self, cnf: CNF) -> None:
         n_labels = self.instance.n_labels
         for cell in self._paced(self.cells):
-            lits = [self.y(cell, v) for v in range(n_labels)]
-            if n_labels > 1:
-                cnf.extend(CardEnc.atmost(lits, 1, vpool=self.pool, encoding=amo_encoding(n_labels)).clauses)
+            lits = [self.y(cell, v) for v in range(n_labels)]  # numbered here even when alone: ids stay stable
+            cnf.clauses.extend(self._at_most_one(lits))
 
     def _sample_clauses(self, cnf: CNF, relax: bool) -> None:
         """One clause per (distinct sample, cell), built column-wise with numpy."""

@@ -24,7 +24,7 @@ from problems.errors import InvalidInstance, from_validation_error
 from problems.labels import check_tolerance, label_array, label_bytes, label_ids, label_kind, plain
 from problems.limits import INT64_MAX, active_limits, check_partition_size, effective_budgets
 from problems.npz_arrays import ArraySpec, is_npz, read_npz
-from problems.sample_rows import checked_tokens, token_matrix
+from problems.sample_rows import checked_tokens, int_matrix, token_matrix
 
 Label = StrictInt | StrictFloat | StrictStr
 Int64 = Annotated[int, Field(le=INT64_MAX)]
@@ -108,14 +108,19 @@ class PartitionInstance:
         check_partition_size(sizes, effective_budgets(sizes, [g.classes for g in spec.groups]), len(spec.samples))
         if not spec.samples:
             raise InvalidInstance("the sample list is empty; at least one sample is needed", "samples")
-        tokens = token_matrix(spec.samples, n_groups)
-        if tokens is None:  # a row or token is malformed somewhere: find the first, entry by entry, to name it
-            tokens = checked_tokens(spec.samples, sizes)
+        whole = int_matrix(spec.samples, n_groups)
+        if whole is not None:  # integer labels: tokens and labels are columns of one array, no loop per row
+            tokens, labels = np.ascontiguousarray(whole[:, :-1]), np.ascontiguousarray(whole[:, -1])
+        else:
+            tokens = token_matrix(spec.samples, n_groups)
+            if tokens is None:  # a row or token is malformed somewhere: find the first, entry by entry, to name it
+                tokens = checked_tokens(spec.samples, sizes)
+            labels = [row[-1] for row in spec.samples]
         return cls.from_arrays(
             sizes=sizes,
             budgets=[g.classes for g in spec.groups],
             tokens=tokens,
-            labels=[row[-1] for row in spec.samples],
+            labels=labels,
             max_violations=spec.max_violations,
             label_tolerance=spec.label_tolerance,
         )

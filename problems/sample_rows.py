@@ -1,6 +1,5 @@
-"""The token columns of JSON sample rows as an int64 array (n, I): one numpy call when every row is well-formed,
-else entry by entry to name the first bad entry (`InvalidInstance` with its field path)."""
-
+"""JSON sample rows as int64 arrays: all columns at once when every entry is an integer, else the token columns in
+one numpy call when well-formed, else entry by entry to name the first bad entry (`InvalidInstance`, field path)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +7,17 @@ from typing import Any
 import numpy as np
 
 from problems.errors import InvalidInstance
+
+
+def int_matrix(samples: list[list[Any]], n_groups: int) -> np.ndarray | None:
+    """The rows as one int64 array (n, I + 1) in one numpy call, when every row has I + 1 entries and every entry,
+    label included, is an int64; else None (ragged rows, float or string labels, integers beyond int64: numpy
+    makes those float, object or text arrays, which `token_matrix` and `checked_tokens` then sort out)."""
+    try:
+        whole = np.array(samples)
+    except (OverflowError, ValueError):
+        return None
+    return whole if whole.dtype == np.int64 and whole.shape == (len(samples), n_groups + 1) else None
 
 
 def token_matrix(samples: list[list[Any]], n_groups: int) -> np.ndarray | None:

@@ -142,3 +142,37 @@ def test_tokens_read_in_one_numpy_call_match_the_entry_by_entry_check(case: tupl
     fast = outcome(lambda: instance_from_dict(data).tokens.tolist())
     slow = outcome(lambda: checked_tokens(samples, sizes).tolist())  # the loop that named the first bad entry
     assert fast == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-1, 3),
+            st.one_of(st.integers(-(2**64), 2**64), st.sampled_from([0, 1, -(2**63), 2**63 - 1, 1.0, "a"])),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_samples_read_as_one_integer_array_match_the_general_path(rows: list[tuple[int, object]]) -> None:
+    """Integer samples are read as one numpy array, tokens and labels at once: the same instance, or the same
+    error naming the same field, as reading tokens and labels apart (the path float and string labels take)."""
+    from problems.sample_rows import checked_tokens
+
+    samples = [list(row) for row in rows]
+    data = {"groups": [{"size": 3, "classes": 2}], "samples": samples}
+
+    def outcome(read: object) -> object:
+        try:
+            instance = read()
+        except InvalidInstance as exc:
+            return (str(exc), exc.field)
+        parts = (instance.tokens, instance.label_ids, instance.raw_labels)
+        return [(part.dtype.str, part.tolist()) for part in parts], instance.label_values
+
+    def general() -> PartitionInstance:
+        tokens = checked_tokens(samples, [3])
+        return PartitionInstance.from_arrays([3], [2], tokens, [row[-1] for row in samples])
+
+    assert outcome(lambda: instance_from_dict(data)) == outcome(general)

@@ -128,7 +128,8 @@ class Dispatcher:
             record = self.store.get(job_id)
             if record is not None and record.terminal:
                 return
-            await asyncio.wait_for(event.wait(), timeout)
+            async with asyncio.timeout(timeout):  # no task of its own, unlike wait_for (one per waiting request)
+                await event.wait()
         except TimeoutError:
             pass
         finally:

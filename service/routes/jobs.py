@@ -143,12 +143,12 @@ async def _submit(
     if created:
         pool.notify()  # it starts now if a worker is free, while its commit goes to disk
         metrics.submitted.labels(kind).inc()
-    await store.durable(ticket)  # the job is on disk before the client hears of it
     if wait:
         await pool.wait(record.id, min(wait, settings.max_wait))
         record = store.get(record.id) or record
-        if record.terminal:
-            await store.durable(store.latest_ticket())  # its outcome is on disk before the client hears of it
+        if record.terminal:  # its outcome too: a later ticket, whose fsync covers every commit before it
+            ticket = max(ticket, store.latest_ticket())
+    await store.durable(ticket)  # the job (and its outcome, if any) is on disk before the client hears of it
     location = {"Location": f"/v1/jobs/{record.id}"}
     if record.terminal:
         result = store.result(record.id) if record.state is JobState.DONE else None

@@ -1,5 +1,6 @@
 """JSON sample rows as int64 arrays: all columns at once when every entry is an integer, else the token columns in
 one numpy call when well-formed, else entry by entry to name the first bad entry (`InvalidInstance`, field path)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -123,13 +123,17 @@ class PartitionToCnf:
     # `_sample_clauses` sets `cnf.nv` to the pool's top at the end (CNF.append would scan each clause for it).
 
     def _class_clauses(self, cnf: CNF) -> None:
+        self.x_rows: list[list[list[int]]] = []  # per group, the x ids of its constrained tokens in order
         for i, tokens in enumerate(self.constrained):
             budget = self.instance.budgets[i]
+            rows = []
             for t in self._paced(tokens):
                 lits = [self.x(i, int(t), k) for k in range(budget)]
+                rows.append(lits)
                 cnf.clauses.append(lits)
                 cnf.clauses.extend(self._at_most_one(lits))
-            self._precedence_clauses(cnf.clauses, i, tokens, budget)
+            self.x_rows.append(rows)
+            self._precedence_clauses(cnf.clauses, i, rows, budget)
 
     def _at_most_one(self, lits: list[int]) -> list[list[int]]:
         """AMO over pool literals: the pairwise clauses ¬a ∨ ¬b (a before b) for few literals, in the order PySAT's
@@ -138,24 +142,25 @@ class PartitionToCnf:
             return [[-a, -b] for a, b in itertools.combinations(lits, 2)]
         return CardEnc.atmost(lits, 1, vpool=self.pool, encoding=amo_encoding(len(lits))).clauses
 
-    def _precedence_clauses(self, clauses: list[list[int]], group: int, tokens: Sequence[int], budget: int) -> None:
-        """Value precedence in token order: the j-th constrained token opens at most class max-so-far + 1."""
-        clauses.append([self.x(group, int(tokens[0]), 0)])
+    def _precedence_clauses(self, clauses: list[list[int]], group: int, x_rows: list[list[int]], budget: int) -> None:
+        """Value precedence in token order: the j-th constrained token opens at most class max-so-far + 1.
+        `x_rows[j][k]` is x[t_j,k], t_j the j-th constrained token of the group."""
+        clauses.append([x_rows[0][0]])
 
         def u(j: int, k: int) -> int:
             return self.pool.id(("u", group, j, k))
 
-        for j, t in self._paced(enumerate(int(v) for v in tokens)):
+        for j, x in self._paced(enumerate(x_rows)):
             for k in range(budget - 1):  # u[j,k] ⇔ u[j-1,k] ∨ x[t_j,k]
-                clauses.append([-self.x(group, t, k), u(j, k)])
+                clauses.append([-x[k], u(j, k)])
                 if j == 0:
-                    clauses.append([-u(j, k), self.x(group, t, k)])
+                    clauses.append([-u(j, k), x[k]])
                 else:
                     clauses.append([-u(j - 1, k), u(j, k)])
-                    clauses.append([-u(j, k), u(j - 1, k), self.x(group, t, k)])
+                    clauses.append([-u(j, k), u(j - 1, k), x[k]])
             if j > 0:
                 for k in range(1, budget):  # x[t_j,k] → u[j-1,k-1]
-                    clauses.append([-self.x(group, t, k), u(j - 1, k - 1)])
+                    clauses.append([-x[k], u(j - 1, k - 1)])
 
     def _label_clauses(self, cnf: CNF) -> None:
         n_labels = self.instance.n_labels
@@ -185,8 +190,8 @@ class PartitionToCnf:
     def _x_table(self, group: int) -> np.ndarray:
         """x ids as an array [token, class]; unconstrained tokens hold 0 and are never indexed."""
         table = np.zeros((self.instance.sizes[group], self.instance.budgets[group]), dtype=np.int64)
-        for t in self._paced(self.constrained[group]):
-            table[t] = [self.x(group, int(t), k) for k in range(self.instance.budgets[group])]
+        if len(self.constrained[group]):  # the ids `_class_clauses` numbered, in one assignment
+            table[self.constrained[group]] = self.x_rows[group]
         return table
 
     def _paced(self, items: Iterable[T]) -> Iterator[T]:

@@ -7,6 +7,7 @@ memory failure, retirement), and it dies with that supervisor (PR_SET_PDEATHSIG)
 
 from __future__ import annotations
 
+import gc
 import multiprocessing.connection
 import os
 import sys
@@ -23,6 +24,10 @@ def main(argv: list[str]) -> None:
     from service.task import Task, cap_memory, job_log, run_task, warm_up
 
     warm_up()
+    # The ~115k objects imported so far live as long as the worker: out of the collector's reach, its full
+    # collections no longer walk them (0.3-0.4 ms of CPU per small job otherwise).
+    gc.collect()
+    gc.freeze()
     cap_memory(memory_limit_mb)
     conn = multiprocessing.connection.Connection(fd)
     conn.send(("ready", os.getpid()))

@@ -35,7 +35,7 @@ def serve(
     import uvicorn
     from pydantic import ValidationError
 
-    from service.app import create_app
+    from service.app import create_app, settle_heap
     from service.config import Settings
 
     try:
@@ -47,7 +47,9 @@ def serve(
     if settings.queue:
         _check_queue(settings.queue)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+    app = create_app(settings)
+    settle_heap()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
 
 
 def worker(

@@ -65,6 +65,7 @@ NAMED_STRATEGIES = {
     PortfolioStrategy.name: PortfolioStrategy,
 }
 LSA_STRATEGIES = {"exact-grid": LsaGridStrategy, "real": LsaRealStrategy, "best-fit": LsaFitStrategy}
+EXACT_DEFAULT = FastStrategy.name  # the default for exact partition instances (issue 14: the fastest sound one)
 # What the partition encodings produce; computed on import, so the encoders' imports (OR-Tools among them) are paid
 # once per process, before any solve's clock starts.
 PARTITION_TARGETS = encoding_targets("partition")
@@ -81,7 +82,7 @@ def default_backend(instance: Any) -> str:
         return LSA_STRATEGIES[instance.mode].backends[0]
     if instance.max_violations != 0:
         return NoisyStrategy.name
-    return FastStrategy.name
+    return EXACT_DEFAULT
 
 
 def select_strategy(instance: Any, options: SolveOptions) -> Strategy:

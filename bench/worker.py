@@ -102,6 +102,7 @@ def summarise(instance: PartitionInstance, truth: list[list[int]] | None, answer
         "unique_check": stats.get("unique_check"),
         "rival": answer.alternative is not None,  # another verified solution: uniqueness settled (no)
         "conflicts": stats.get("conflicts"),
+        "certificate_kind": certificate.kind if certificate else None,  # drup, clique, pigeonhole, solution, …
         "winner": stats.get("winner"),  # the portfolio's winning member
     }
 

@@ -216,7 +216,7 @@ def run_suite(
     keys = {job.key for job in jobs}
     records = [r for r in load_records(out) if r["key"] in keys]
     paths = write_reports(records, out)
-    if any(job.suite == "frontier" for job in jobs):  # the heat map and table of issue 14
+    if any(job.suite.startswith("frontier") for job in jobs):  # the heat map and table of issue 14
         from bench.frontier import write_frontier
 
         paths.update(write_frontier(records, out))

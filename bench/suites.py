@@ -149,6 +149,13 @@ register(
         lambda: planted_grid([3], [3], [2], [200, 500, 1000, 2000], [4, 6, 8, 16, 32], seeds=3),
     )
 )
+register(
+    Suite(
+        "frontier-5000",
+        "U3 of issue 14: I=K=3, V=2, N=5000, c=16, 2 seeds",
+        lambda: planted_grid([3], [3], [2], [5000], [16], seeds=2),
+    )
+)
 DIMACS_COL = Path(__file__).resolve().parents[2] / "shared" / "data" / "dimacs-col"  # ../shared/data beside the repo
 DIMACS_CHROMATIC = {"myciel3": 4, "myciel4": 5, "myciel5": 6, "queen5_5": 5, "queen6_6": 7, "huck": 11, "jean": 10,
                     "david": 11, "anna": 11, "games120": 9, "miles250": 8, "homer": 13, "1-FullIns_3": 4,

@@ -305,13 +305,13 @@ def partition_genuine(instance: PartitionInstance, answer: dict[str, Any]) -> bo
         return False
     if not _noisy_fields_ok(instance, answer):
         return False
+    solutions = {p for p, v in _partitions(instance).items() if v == 0}
+    if not solution_list_ok(instance, answer, solutions, _canonical):
+        return False
     if (answer.get("certificate") or {}).get("kind") == "violation-bound":
         return _bound_status_ok(instance, answer)
     status, cert, mv = answer["status"], answer.get("certificate"), instance.max_violations
     parts, none = _partitions(instance), all(answer.get(k) is None for k in ("classes", "table", "violations"))
-    zero = {p for p, v in parts.items() if v == 0}
-    if not solution_list_ok(instance, answer, zero, _canonical):
-        return False
     none = none and answer.get("unconstrained") is None and answer.get("alternative") is None
     if status == "solved" and answer.get("count_exact"):
         solution_ok = _solution_ok(instance, answer, 0) and _alternative_ok(instance, answer)

@@ -150,6 +150,8 @@ def _no_solution(run: Run, result: SolveResult, certificate: Certificate | None)
     """No solution was found: `infeasible` with the checked count proof (0), else `unknown` saying why."""
     if certificate is not None and certificate.checked:
         return Answer(status=AnswerStatus.INFEASIBLE, certificate=certificate, solutions=[], count_exact=True)
+    if certificate is not None:  # not checked in time: `claims` makes it `unknown`, keeping the proof for `check`
+        return Answer(status=AnswerStatus.INFEASIBLE, certificate=certificate)
     if result.status is Status.UNSATISFIABLE and not run.options.proof:
         claim = "no partition within the class budgets explains the samples (no proof asked for)"
         return Answer(status=AnswerStatus.INFEASIBLE, certificate=Certificate(kind="none", checked=False, claim=claim))

@@ -118,6 +118,12 @@ def test_all_is_refused_where_it_cannot_be_proven(options: dict, field: str) -> 
     noisy = PartitionInstance.from_arrays(instance.sizes, instance.budgets, instance.tokens, instance.raw_labels, 1)
     with pytest.raises(InvalidOptions):
         solve(noisy, SolveOptions(all=2))
+    from solvers.pipeline import solve_json
+
+    lsa = {"kind": "lsa", "d": 1, "x": [["1"], ["3"], ["2"]], "mode": "exact-grid", "grid": [-2, -1, 0, 1, 2]}
+    with pytest.raises(InvalidOptions) as error:
+        solve_json(lsa, SolveOptions(all=2))
+    assert error.value.field == "options.all"
 
 
 def test_the_cli_enumerates_and_check_rechecks(tmp_path: Path) -> None:

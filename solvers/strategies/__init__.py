@@ -89,6 +89,8 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
     """The one place that decides how a solve runs, from the instance and the options; it refuses (a 4xx naming
     the option) what cannot apply. Nothing is built here: the chosen strategy builds its backend once, in `run`."""
     name, solver = _named(options.backend or default_backend(instance), options.solver)
+    if options.all is not None and not isinstance(instance, PartitionInstance):
+        raise InvalidOptions("`all` enumerates partition solutions only", "options.all")
     if isinstance(instance, LsaInstance):
         strategy = LSA_STRATEGIES[instance.mode]
         if name not in strategy.backends:

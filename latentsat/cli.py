@@ -137,8 +137,8 @@ def solve(
     backend: Annotated[
         str | None,
         typer.Option(
-            help="fast (the exact default), pysat (the plain direct CNF), cpsat, noisy, portfolio, gradient "
-            "(partition); structure, mathopt, varpro, gradient (lsa); or backend/solver",
+            help="fast, pysat (the direct CNF), cpsat, noisy, portfolio, gradient (partition); structure, mathopt, "
+            "varpro, gradient (lsa); or backend/solver",
             show_default="the best for the instance",
         ),
     ] = None,

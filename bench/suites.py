@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -156,7 +157,10 @@ register(
         lambda: planted_grid([3], [3], [2], [5000], [16], seeds=2),
     )
 )
-DIMACS_COL = Path(__file__).resolve().parents[2] / "shared" / "data" / "dimacs-col"  # ../shared/data beside the repo
+# the public files: ../shared/data/dimacs-col beside the checkout, or the folder LATENTSAT_DIMACS_COL names
+DIMACS_COL = Path(
+    os.environ.get("LATENTSAT_DIMACS_COL", Path(__file__).resolve().parents[2] / "shared" / "data" / "dimacs-col")
+)
 DIMACS_CHROMATIC = {"myciel3": 4, "myciel4": 5, "myciel5": 6, "queen5_5": 5, "queen6_6": 7, "huck": 11, "jean": 10,
                     "david": 11, "anna": 11, "games120": 9, "miles250": 8, "homer": 13, "1-FullIns_3": 4,
                     "2-Insertions_3": 4, "3-Insertions_3": 4}  # χ as published (the folder's README)  # fmt: skip

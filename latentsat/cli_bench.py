@@ -45,6 +45,8 @@ def bench(
             help="also run every job with the worker of this checkout (e.g. `git worktree add ../base main`); "
             "its runs are labelled solver@FOLDER",
             show_default="none",
+            exists=True,
+            file_okay=False,
         ),
     ] = None,
 ) -> None:

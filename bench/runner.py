@@ -51,10 +51,21 @@ class Job:
     instance: Spec
     solver: str
     time_limit: float
+    code: Path | None = None  # another checkout of latentsat whose worker runs this job (a baseline), or None
 
     @property
     def key(self) -> str:
-        return f"{self.suite}|{spec_id(self.instance)}|{self.solver}|{self.time_limit:g}"
+        key = f"{self.suite}|{spec_id(self.instance)}|{self.solver}|{self.time_limit:g}"
+        return key if self.code is None else f"{key}|{self.code_label}"
+
+    @property
+    def code_label(self) -> str | None:
+        return None if self.code is None else self.code.name
+
+
+def jobs_from(jobs: list[Job], code: Path) -> list[Job]:
+    """The same jobs, run by the worker of the checkout at `code` (e.g. `git worktree add ../base main`)."""
+    return [Job(job.suite, job.instance, job.solver, job.time_limit, code) for job in jobs]
 
 
 def jobs_for(suite: str, solvers: list[str], time_limit: float) -> list[Job]:
@@ -106,13 +117,15 @@ def run_job(job: Job, limits: RunLimits) -> dict[str, Any]:
         result_path = Path(scratch) / "result.json"
         payload = {"instance": job.instance, "solver": job.solver, "time_limit": job.time_limit}
         command = [sys.executable, "-m", "bench.worker", json.dumps(payload), str(result_path)]
+        code_env = {} if job.code is None else {"PYTHONPATH": str(job.code.resolve())}  # its modules come first
         start = time.perf_counter()
         with (Path(scratch) / "stderr.txt").open("w+") as stderr:
             process = subprocess.Popen(
                 command,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
-                env={**os.environ, **CHILD_ENV},
+                env={**os.environ, **CHILD_ENV, **code_env},
+                cwd=job.code,
                 preexec_fn=_prepare_child(limits.memory_mb),
                 start_new_session=True,  # its own process group, so a kill reaches the solver's children too
             )
@@ -131,8 +144,9 @@ def run_job(job: Job, limits: RunLimits) -> dict[str, Any]:
         suite=job.suite,
         instance=spec_id(job.instance),
         **{f"p_{k}": v for k, v in job.instance.items()},
-        solver=job.solver,
+        solver=job.solver if job.code is None else f"{job.solver}@{job.code_label}",
         time_limit=job.time_limit,
+        code=job.code_label,
         wall_s=round(wall, 4),
         cpu_s=round(usage.ru_utime + usage.ru_stime, 4),
         peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
@@ -201,4 +215,9 @@ def run_suite(
         run_jobs(jobs, out, limits, report_done)
     keys = {job.key for job in jobs}
     records = [r for r in load_records(out) if r["key"] in keys]
-    return records, write_reports(records, out)
+    paths = write_reports(records, out)
+    if any(job.suite.startswith("frontier") for job in jobs):  # the heat map and table of issue 14
+        from bench.frontier import write_frontier
+
+        paths.update(write_frontier(records, out))
+    return records, paths

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from problems.partition import PartitionInstance
@@ -28,10 +30,11 @@ class Suite:
     summary: str
     specs: Callable[[], list[Spec]]
     requires: tuple[str, ...] = ()
+    files: tuple[Path, ...] = ()  # data folders the suite reads (public benchmark files beside the checkout)
 
     def missing(self) -> list[str]:
-        """The required modules that do not import here (an empty list means the suite can run)."""
-        absent = []
+        """The required modules and folders that are not here (an empty list means the suite can run)."""
+        absent = [str(path) for path in self.files if not path.exists()]
         for module in self.requires:
             try:
                 importlib.import_module(module)
@@ -138,6 +141,36 @@ register(
         "t4-small",
         "T4 at reduced size (the direct CNF cannot reach N=1000 on 2 cores): N=100, I=K=3, V=2, c ∈ {1,2,4,8,16,32}",
         lambda: planted_grid([3], [3], [2], [100], [1, 2, 4, 8, 16, 32], seeds=10),
+    )
+)
+register(
+    Suite(
+        "frontier",
+        "identifiability frontier (issue 14): I=K=3, V=2, N ∈ {200,500,1000,2000}, c ∈ {4,6,8,16,32}, 3 seeds",
+        lambda: planted_grid([3], [3], [2], [200, 500, 1000, 2000], [4, 6, 8, 16, 32], seeds=3),
+    )
+)
+register(
+    Suite(
+        "frontier-5000",
+        "U3 of issue 14: I=K=3, V=2, N=5000, c=16, 2 seeds",
+        lambda: planted_grid([3], [3], [2], [5000], [16], seeds=2),
+    )
+)
+# the public files: ../shared/data/dimacs-col beside the checkout, or the folder LATENTSAT_DIMACS_COL names
+DIMACS_COL = Path(
+    os.environ.get("LATENTSAT_DIMACS_COL", Path(__file__).resolve().parents[2] / "shared" / "data" / "dimacs-col")
+)
+DIMACS_CHROMATIC = {"myciel3": 4, "myciel4": 5, "myciel5": 6, "queen5_5": 5, "queen6_6": 7, "huck": 11, "jean": 10,
+                    "david": 11, "anna": 11, "games120": 9, "miles250": 8, "homer": 13, "1-FullIns_3": 4,
+                    "2-Insertions_3": 4, "3-Insertions_3": 4}  # χ as published (the folder's README)  # fmt: skip
+register(
+    Suite(
+        "dimacs-col",
+        "U5: R1 on the public DIMACS colouring files at K = χ − 1 (all infeasible)",
+        lambda: [{"kind": "dimacs", "file": name, "colours": chi - 1} for name, chi in DIMACS_CHROMATIC.items()],
+        requires=("reductions.colouring_to_partition", "problems.graph"),
+        files=(DIMACS_COL,),
     )
 )
 register(
@@ -260,6 +293,7 @@ def build_instance(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | Non
         "planted": _build_planted,
         "topics": _build_topics,
         "mycielski": _build_mycielski,
+        "dimacs": _build_dimacs,
         "3sat": _build_3sat,
     }
     if spec["kind"] not in builders:
@@ -322,6 +356,15 @@ def _build_mycielski(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | N
     from reductions.colouring_to_partition import ColouringToPartition
 
     return ColouringToPartition().forward(mycielski(spec["order"], spec["colours"])), None
+
+
+def _build_dimacs(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:
+    """R1 on a DIMACS `.col` file of the public folder with `colours` colours."""
+    from problems.graph import parse_dimacs_col
+    from reductions.colouring_to_partition import ColouringToPartition
+
+    graph = parse_dimacs_col((DIMACS_COL / f"{spec['file']}.col").read_text(), spec["colours"])
+    return ColouringToPartition().forward(graph), None
 
 
 def _build_3sat(spec: Spec) -> tuple[PartitionInstance, list[list[int]] | None]:

@@ -100,6 +100,9 @@ def summarise(instance: PartitionInstance, truth: list[list[int]] | None, answer
         "proof_lines": certificate.proof.count("\n") if certificate and certificate.proof else None,
         "explained_fraction": stats.get("explained_fraction", 1.0 if answer.classes is not None else None),
         "unique_check": stats.get("unique_check"),
+        "rival": answer.alternative is not None,  # another verified solution: uniqueness settled (no)
+        "conflicts": stats.get("conflicts"),
+        "certificate_kind": certificate.kind if certificate else None,  # drup, clique, pigeonhole, solution, …
         "winner": stats.get("winner"),  # the portfolio's winning member
     }
 

@@ -137,8 +137,8 @@ def solve(
     backend: Annotated[
         str | None,
         typer.Option(
-            help="pysat, cpsat, fast, noisy, portfolio, gradient (partition); structure, mathopt, varpro, gradient "
-            "(lsa); or backend/solver",
+            help="fast, pysat (the direct CNF), cpsat, noisy, portfolio, gradient (partition); structure, mathopt, "
+            "varpro, gradient (lsa); or backend/solver",
             show_default="the best for the instance",
         ),
     ] = None,
@@ -147,6 +147,15 @@ def solve(
     ] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds, encoding included")] = 60.0,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
+    all_solutions: Annotated[
+        int | None,
+        typer.Option(
+            "--all",
+            metavar="M",
+            help="up to M solutions (distinct up to relabelling); the count is proven exact when fewer exist",
+            show_default="none",
+        ),
+    ] = None,
     proof: Annotated[bool, typer.Option(help="log and check DRUP proofs")] = True,
     checker: Annotated[str, typer.Option(help="auto, drup, rup or backward")] = "auto",
     workers: Annotated[int, typer.Option(help="CP-SAT workers, 1..64")] = 2,
@@ -174,7 +183,7 @@ def solve(
     def action() -> None:
         options = solve_options(
             backend=backend, solver=solver, time_limit=time_limit, unique=unique, proof=proof, checker=checker,
-            num_workers=workers, seed=seed,
+            num_workers=workers, seed=seed, all=all_solutions,
         )  # fmt: skip
         started = time.perf_counter()  # reading a large instance counts against the time limit
         kind, instance = read_file(instance_path)

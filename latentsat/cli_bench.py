@@ -39,6 +39,16 @@ def bench(
             show_default="run here, one at a time",
         ),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="also run every job with the worker of this checkout (e.g. `git worktree add ../base main`); "
+            "its runs are labelled solver@FOLDER",
+            show_default="none",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Run every (instance, solver) of a suite in a fresh process under limits; report PAR-2 and plots."""
     from bench.configs import SOLVER_CONFIGS, solver_config
@@ -68,19 +78,23 @@ def bench(
     if not names:
         console.print("no solver configuration can run here; nothing to do")
         return
-    run_and_report(suite, names, out, time_limit, memory_mb, quiet, queue)
+    if baseline is not None and not (baseline / "bench" / "worker.py").exists():
+        raise InvalidOptions(f"no bench/worker.py in {baseline}", "--baseline")
+    run_and_report(suite, names, out, time_limit, memory_mb, quiet, queue, baseline)
 
 
 def run_and_report(
     suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int, quiet: bool = False,
-    queue: str | None = None,
+    queue: str | None = None, baseline: Path | None = None,
 ) -> None:
     """The suite's jobs with progress on stderr, then the summary table; running them and writing the reports is
     the bench library's (`bench.runner.run_suite`)."""
     from bench.report import summary_rows
-    from bench.runner import RunLimits, jobs_for, run_suite
+    from bench.runner import RunLimits, jobs_for, jobs_from, run_suite
 
     jobs = jobs_for(suite, solvers, time_limit)
+    if baseline is not None:  # instance-major: each run of the baseline right after the same run of this code
+        jobs = [job for pair in zip(jobs, jobs_from(jobs, baseline), strict=True) for job in pair]
     for name in sorted(set(solvers) - {job.solver for job in jobs}):
         console.print(f"solver {name!r} skipped: it cannot take any instance of suite {suite!r}")
     limits = RunLimits(time_limit=time_limit, memory_mb=memory_mb)

@@ -102,6 +102,12 @@ def submit(
     ] = None,
     time_limit: Annotated[float | None, typer.Option(help="wall seconds", show_default="the server's")] = None,
     unique: Annotated[bool, typer.Option(help="also prove the solution unique up to relabelling")] = False,
+    all_solutions: Annotated[
+        int | None,
+        typer.Option(
+            "--all", metavar="M", help="up to M solutions, the count proven when fewer exist", show_default="none"
+        ),
+    ] = None,
     proof: Annotated[bool, typer.Option(help="log and check DRUP proofs")] = True,
     wait: Annotated[bool, typer.Option(help="wait and print the answer; --no-wait prints the queued job")] = True,
 ) -> None:
@@ -119,6 +125,8 @@ def submit(
         options["backend"] = backend
     if solver is not None:
         options["solver"] = solver
+    if all_solutions is not None:
+        options["all"] = all_solutions
     if time_limit is not None:
         options["time_limit"] = time_limit
     SolveOptions.model_validate(options)  # a bad option is exit 2 here, before any connection

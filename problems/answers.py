@@ -38,8 +38,9 @@ class SolveOptions(BaseModel):
     backend: str | None = Field(
         default=None,
         description="a backend or named strategy (`GET /v1/solvers`), `backend/solver` for a sub-solver; none: the "
-        "default for the instance (pysat for partitions, each lsa mode's first backend)",
-        examples=["pysat"],
+        "default for the instance (the `fast` strategy for exact partitions, `noisy` for noisy ones, each lsa mode's "
+        "first backend); `pysat` is the plain direct CNF",
+        examples=["fast"],
     )
     solver: str | None = Field(default=None, description="sub-solver, e.g. cadical195 for pysat")
     time_limit: float = Field(default=60.0, gt=0, le=86_400, description="wall seconds, encoding included")
@@ -58,13 +59,21 @@ class SolveOptions(BaseModel):
         le=SEED_MAX,
         description="solver random seed, 0..2^31-1 (CP-SAT's int32 range)",
     )
+    all: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="enumerate up to this many solutions (distinct up to relabelling on the constrained tokens), and "
+        "prove the count exact when no more exist (exact partition instances; strategies fast and pysat)",
+    )
 
 
 class Certificate(BaseModel):
     """Why the answer holds: the solution itself, or a DRUP refutation that anyone can re-check."""
 
     kind: str = Field(
-        description="'solution', 'drup', 'pigeonhole' (samples with more distinct labels than cells), or 'none'"
+        description="'solution', 'drup', 'pigeonhole' (samples with more distinct labels than cells), 'clique' "
+        "(K_i + 1 tokens that must pairwise differ), or 'none'"
     )
     checked: bool = Field(description="true when our independent checker accepted it before we answered")
     claim: str | None = Field(default=None, description="what the proof refutes, in words")
@@ -87,6 +96,13 @@ class Certificate(BaseModel):
     check_s: float | None = None
     samples: list[int] | None = Field(
         default=None, description="pigeonhole: indices of ΠK_i + 1 samples whose labels are pairwise different"
+    )
+    group: int | None = Field(default=None, description="clique: the group whose tokens must pairwise differ")
+    tokens: list[int] | None = Field(default=None, description="clique: K_group + 1 tokens of that group")
+    sample_pairs: list[list[int]] | None = Field(
+        default=None,
+        description="clique: per token pair (in the order (0,1), (0,2), …, (1,2), …) two samples that agree on every "
+        "other group and differ in label",
     )
 
 
@@ -144,6 +160,20 @@ class Answer(BaseModel):
     alternative: list[list[int]] | None = Field(
         default=None,
         description="another partition (canonical classes) that explains every sample: proof of non-uniqueness",
+    )
+    solutions: list[list[list[int]]] | None = Field(
+        default=None,
+        description="with `all: M`: up to M verified solutions (canonical classes), pairwise distinct up to "
+        "relabelling on the constrained tokens; the first is `classes`",
+    )
+    count_exact: bool | None = Field(
+        default=None,
+        description="with `all: M`: true when the certificate refutes any solution beyond the listed ones",
+    )
+    ambiguous: list[list[int]] | None = Field(
+        default=None,
+        description="with `all: M`: per group, the constrained tokens whose class differs between the solutions "
+        "(each solution's classes matched to the first's by the relabelling that agrees most)",
     )
     stats: dict[str, Any] = Field(default_factory=dict)
     message: str | None = None

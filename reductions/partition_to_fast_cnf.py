@@ -8,12 +8,14 @@ from typing import Any, ClassVar
 import numpy as np
 from pysat.formula import CNF
 
+from problems.must_differ import MustDiffer, must_differ_pairs, precedence_clique
 from problems.partition import PartitionInstance, PartitionSolution
 from problems.verify import canonical_classes, constrained_mask
 from reductions.base import Composed
 from reductions.deadline import paced_rows
 from reductions.partition_to_cnf import PartitionToCnf, index_orders
 from reductions.partition_to_quotient import PartitionToQuotient
+from reductions.sample_slices import slice_clause_blocks, slice_pivot
 
 
 class PartitionToImpliedCnf(PartitionToCnf):
@@ -24,22 +26,27 @@ class PartitionToImpliedCnf(PartitionToCnf):
       one group differs:  ¬x[i,a,k] ∨ ¬x[i,b,k]                         ∀ k   (a binary "different" clause)
       several differ:     e[i,a,b] ← x[i,a,k] ∧ x[i,b,k]  ∀ k;  ∨_i ¬e[i,a_i,b_i]
     Every model of the direct CNF extends (set e = same), so both have the same models on x: proofs and
-    uniqueness claims carry over. Size: O(Σ_t deg(t)²) extra clauses, deg(t) = samples holding token t.
+    uniqueness claims carry over. The binary ("must differ") clauses come from samples agreeing on all groups but
+    one and are found in linear time at any size (`problems.must_differ`); the e clauses cost O(Σ_t deg(t)²),
+    deg(t) = samples holding token t, and are left out above MAX_SAMPLE_PAIRS. The sample clauses go through one
+    group's slices when that is fewer clauses (`reductions.sample_slices`).
 
-    Value precedence opens each group's classes with a clique of its "must differ" graph (the token pairs of the
-    binary clauses), so unit propagation alone numbers the clique 0, 1, …: measured on planted instances
+    Value precedence opens each group's classes with a largest clique of its must-differ graph (up to K_i + 1
+    tokens), so unit propagation alone numbers the clique 0, 1, …: measured on planted instances
     (I=K=3, V=2, 4·N ln N samples), uniqueness refutations needed 5-7× fewer conflicts than in index order.
     """
 
     name: ClassVar[str] = "partition->cnf+implied"
-    version: ClassVar[str] = "3"
+    version: ClassVar[str] = "4"
 
     def forward(self, instance: PartitionInstance) -> CNF:
         """The direct CNF with precedence along `clique_first_orders`, plus the implied difference clauses."""
         self.must_differ: list[tuple[int, np.ndarray, np.ndarray]] = []  # (group, a tokens, b tokens)
         self.wide: list[tuple[list[int], np.ndarray, np.ndarray]] = []  # (differing groups, a tokens, b tokens)
-        if instance.max_violations == 0 and instance.n_groups > 1 and _sample_pairs(instance) <= MAX_SAMPLE_PAIRS:
-            self.must_differ, self.wide = self._split_label_conflicts(instance)
+        if instance.max_violations == 0:
+            self.must_differ = [self._must_differ(instance, group) for group in range(instance.n_groups)]
+            if instance.n_groups > 1 and _sample_pairs(instance) <= MAX_SAMPLE_PAIRS:
+                self.wide = self._split_label_conflicts(instance)
         cnf = self._encode(instance, clique_first_orders(instance, self.must_differ))
         if self.must_differ or self.wide:
             # appended in bulk: CNF.append/extend inspect every clause, which dominates at millions of clauses
@@ -48,12 +55,32 @@ class PartitionToImpliedCnf(PartitionToCnf):
             self.hard = cnf
         return cnf
 
-    def _split_label_conflicts(
-        self, instance: PartitionInstance
-    ) -> tuple[list[tuple[int, np.ndarray, np.ndarray]], list[tuple[list[int], np.ndarray, np.ndarray]]]:
-        """Sample pairs that share a token and differ in label, by which other groups separate them: (pairs that
-        one group must split, as (group, a tokens, b tokens); pairs that one of several groups must split)."""
-        must_differ: list[tuple[int, np.ndarray, np.ndarray]] = []
+    def _sample_clauses(self, cnf: CNF, relax: bool) -> None:
+        """The direct sample clauses, or the same through one group's slices when that is fewer clauses
+        (`reductions.sample_slices`: a third of them with I = K = 3, V = 2)."""
+        rows = np.unique(np.column_stack([self.instance.tokens, self.instance.label_ids]), axis=0)
+        pivot = None if relax else slice_pivot(self.instance, len(rows))
+        if pivot is None:
+            super()._sample_clauses(cnf, relax)
+            return
+        x_ids = [self._x_table(i) for i in range(self.instance.n_groups)]
+        first = self.pool.top + 1
+        blocks, free = slice_clause_blocks(self.instance, rows, pivot, x_ids, self.y, first)
+        self.pool.occupy(first, free - 1)
+        self.pool.top = free - 1
+        cnf.clauses.extend(self._rows(blocks))
+        cnf.nv = max(cnf.nv, self.pool.top)
+
+    def _must_differ(self, instance: PartitionInstance, group: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """Samples that agree on every group but `group` and differ in label: linear in the samples, any size."""
+        self._check_deadline()
+        pairs = must_differ_pairs(instance, group)
+        return group, pairs.a, pairs.b
+
+    def _split_label_conflicts(self, instance: PartitionInstance) -> list[tuple[list[int], np.ndarray, np.ndarray]]:
+        """Sample pairs that share a token, differ in label, and differ in two or more other groups, as
+        (differing groups, a rows, b rows) (the pairs that differ in one group only are the must-differ pairs,
+        found in linear time)."""
         wide: list[tuple[list[int], np.ndarray, np.ndarray]] = []
         rows = np.unique(np.column_stack([instance.tokens, instance.label_ids]), axis=0)
         for group in range(instance.n_groups):
@@ -63,11 +90,9 @@ class PartitionToImpliedCnf(PartitionToCnf):
             for pattern in self._paced({tuple(p) for p in differ.tolist()}):
                 groups = [i for i, d in zip(others, pattern, strict=True) if d]
                 chosen = np.all(differ == np.asarray(pattern), axis=1)
-                if len(groups) == 1:  # the one differing group must split the two tokens
-                    must_differ.append((groups[0], a[chosen, groups[0]], b[chosen, groups[0]]))
-                elif groups:  # an empty pattern is two contradictory samples: the direct CNF refutes them
+                if len(groups) > 1:  # one group: a must-differ pair; none: contradictory samples (the CNF refutes)
                     wide.append((groups, a[chosen], b[chosen]))
-        return must_differ, wide
+        return wide
 
     def _difference_clauses(self) -> list[list[int]]:
         x_ids = [self._x_table(i) for i in range(self.instance.n_groups)]
@@ -112,25 +137,29 @@ class PartitionToImpliedCnf(PartitionToCnf):
         return out
 
     def _rows(self, blocks: list[np.ndarray]) -> list[list[int]]:
-        """The clauses of all blocks; repeats are kept (harmless, and sorting rows to drop them costs more)."""
+        """The clauses of all blocks (grouped by width); repeats are kept (harmless, and sorting rows to drop them
+        costs more)."""
         if not blocks:
             return []
         clauses: list[list[int]] = []
-        for chunk in paced_rows(np.concatenate(blocks), self.deadline, self.name):
-            clauses.extend(chunk)
+        for width in sorted({block.shape[1] for block in blocks}):
+            same_width = np.concatenate([block for block in blocks if block.shape[1] == width])
+            for chunk in paced_rows(same_width, self.deadline, self.name):
+                clauses.extend(chunk)
         return clauses
 
 
 def clique_first_orders(
     instance: PartitionInstance, must_differ: list[tuple[int, np.ndarray, np.ndarray]]
 ) -> list[np.ndarray]:
-    """Index order, but with a clique of each group's must-differ graph first (up to K_i tokens)."""
+    """Index order, but with a clique of each group's must-differ graph first (`precedence_clique`: up to K_i + 1
+    tokens; a clique of K_i + 1 leaves its last token no class, so unit propagation refutes the CNF)."""
     orders = index_orders(instance)
-    for group, order in enumerate(orders):
-        pairs = [(a, b) for g, a, b in must_differ if g == group]
-        if pairs and instance.budgets[group] > 1:
-            lo, hi = (np.concatenate(side) for side in zip(*pairs, strict=True))
-            clique = _greedy_clique(np.minimum(lo, hi), np.maximum(lo, hi), instance.budgets[group])
+    for group, a, b in must_differ:
+        if len(a) and instance.budgets[group] > 1:
+            graph = MustDiffer(group, a, b, a, b)  # the witnesses are not needed to pick the clique
+            clique = np.asarray(precedence_clique(graph, instance.budgets[group]), dtype=np.int64)
+            order = orders[group]
             orders[group] = np.concatenate([clique, order[~np.isin(order, clique)]])
     return orders
 
@@ -170,32 +199,6 @@ def _label_conflicts_sharing(
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
-CLIQUE_STARTS = 50  # highest-degree tokens tried as a clique's first member
-
-
-def _greedy_clique(lo: np.ndarray, hi: np.ndarray, size: int) -> np.ndarray:
-    """Up to `size` tokens pairwise joined by an edge (lo, hi): from each of the best-connected tokens, add the
-    candidate with most neighbours among the candidates. Deterministic (ties go to the lower token), because
-    `check` must rebuild the same CNF."""
-    neighbours: dict[int, set[int]] = {}
-    for x, y in zip(lo.tolist(), hi.tolist(), strict=True):
-        if x != y:
-            neighbours.setdefault(x, set()).add(y)
-            neighbours.setdefault(y, set()).add(x)
-    best: list[int] = []
-    for start in sorted(neighbours, key=lambda t: (-len(neighbours[t]), t))[:CLIQUE_STARTS]:
-        chosen, candidates = [start], set(neighbours[start])
-        while candidates and len(chosen) < size:
-            pick = min(candidates, key=lambda t: (-len(neighbours[t] & candidates), t))
-            chosen.append(pick)
-            candidates &= neighbours[pick]
-        if len(chosen) > len(best):
-            best = chosen
-        if len(best) == size:
-            break
-    return np.asarray(best, dtype=np.int64)
-
-
 def _different_clauses(x_table: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return np.concatenate([np.column_stack([-x_table[lo, k], -x_table[hi, k]]) for k in range(x_table.shape[1])])
@@ -211,7 +214,7 @@ class PartitionToFastCnf(Composed):
     """
 
     name: ClassVar[str] = "partition->cnf+implied∘partition->quotient"
-    version: ClassVar[str] = "3"
+    version: ClassVar[str] = "4"
 
     def __init__(self, deadline: float | None = None) -> None:
         super().__init__(PartitionToQuotient(), PartitionToImpliedCnf(deadline))  # the quotient is linear time

@@ -26,12 +26,14 @@ from problems.verify import canonical_classes, constrained_mask, verify_partitio
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from reductions.registry import ReductionEntry, get_reduction
+from solvers.check_solutions import check_solution_list
+from solvers.clique import clique_rejection
 from solvers.proofs import Checker
 from solvers.refutation import Rejected, check_refutation, require, require_kind
 from solvers.violation_bounds import BOUND_KIND, check_violation_claims
 
 Solution = Literal["none", "within bound", "exact", "any"]
-Refutes = Literal["encoding", "rivals", "fewer violations"]
+Refutes = Literal["encoding", "rivals", "other solutions", "fewer violations"]
 DIRECT, FAST, MAXSAT = PartitionToCnf.name, PartitionToFastCnf.name, PartitionToMaxSat.name
 
 
@@ -63,6 +65,9 @@ class Requirement:
 
 
 def _solved(instance: PartitionInstance, answer: Answer) -> Requirement:
+    if answer.count_exact:  # `all: M` found fewer: no solution beyond the listed ones (docs/encodings.md, Claim 4)
+        why = "count_exact needs a refutation of any solution beyond the listed ones"
+        return Requirement("exact", ("drup",), "other solutions", (DIRECT, FAST), alternative=True, why=why)
     return Requirement("within bound", ("solution",), alternative=instance.max_violations == 0)
 
 
@@ -74,7 +79,7 @@ def _unique(instance: PartitionInstance, answer: Answer) -> Requirement:
 def _infeasible(instance: PartitionInstance, answer: Answer) -> Requirement:
     require(instance.max_violations != "minimize", "under max_violations 'minimize' every instance has a solution")
     if instance.max_violations == 0:  # the implied clauses of the fast encoding assume no violations
-        return Requirement("none", ("drup", "pigeonhole"), "encoding", (DIRECT, FAST))
+        return Requirement("none", ("drup", "pigeonhole", "clique"), "encoding", (DIRECT, FAST))
     why = "counting distinct labels proves nothing when samples may be violated"
     return Requirement("none", ("drup", BOUND_KIND), "encoding", (DIRECT,), why=why)
 
@@ -133,10 +138,16 @@ def _check(instance: PartitionInstance, answer: Answer, checker: Checker) -> tup
     require(exact_ok, "violated, lower_bound and gap belong to noisy instances (max_violations ≠ 0)")
     claims = check_violation_claims(instance, answer, checker)  # violated, lower_bound, gap (docs/noisy.md)
     require(claims is None or claims[0], claims[1] if claims else "")
+    check_solution_list(instance, answer)  # `all: M`: solutions, count_exact, ambiguous
     kind = require_kind(answer.certificate, needs.kinds, status, needs.why)
     if kind == "pigeonhole":
         _check_pigeonhole(instance, answer)
         return "more distinct labels than cells: infeasible by counting", ""
+    if kind == "clique":
+        assert answer.certificate is not None
+        reason = clique_rejection(instance, answer.certificate)
+        require(reason is None, reason or "")
+        return f"K_i + 1 tokens of group {answer.certificate.group} pairwise forced apart: infeasible", ""
     if kind == BOUND_KIND:
         assert claims is not None  # a violation-bound status certificate is always re-derived from its bound
         return f"{status}: {claims[1]}", checker.value
@@ -256,6 +267,10 @@ def _rebuild(
     cnf: CNF = target
     if needs.refutes == "encoding":
         return encoder, cnf.clauses, []
+    if needs.refutes == "other solutions":  # one blocking clause per listed solution, in their order
+        assert answer.solutions is not None
+        blocked = [encoder.blocking_clause(PartitionSolution(classes, {})) for classes in answer.solutions]
+        return encoder, [*cnf.clauses, *blocked], blocked
     assert answer.classes is not None
     blocking = encoder.blocking_clause(PartitionSolution(answer.classes, {}))
     return encoder, [*cnf.clauses, blocking], [blocking]

@@ -39,6 +39,7 @@ EVIDENCE_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "pigeonhole": frozenset({"instance_sha256", "samples"}),
+    "clique": frozenset({"instance_sha256", "group", "tokens", "sample_pairs"}),
     "solution": frozenset(),
     "partial": frozenset(),
     "none": frozenset(),

@@ -44,14 +44,23 @@ def partition_answers() -> list[Genuine]:
     base, _ = planted_partition(2, 5, 2, 2, n_samples=14, seed=3)  # unique; optimum 1 with budgets (1, 2)
     loose, _ = planted_partition(2, 5, 2, 2, n_samples=6, seed=0)  # not unique
     pigeonhole = PartitionInstance.from_arrays([3, 3], [1, 2], np.array([[0, 0], [1, 1], [2, 2], [0, 1]]), [1, 2, 3, 4])
+    triangle = np.array([[0, 0], [1, 0], [0, 1], [2, 1], [1, 2], [2, 2]])  # group 0: 3 tokens pairwise forced apart
+    clique = PartitionInstance.from_arrays([3, 3], [2, 3], triangle, [0, 1, 0, 1, 0, 1])
     return [
         _partition("solved", base),
-        _partition("unique (direct CNF)", base, unique=True),
+        _partition("unique (direct CNF)", base, unique=True, backend="pysat"),
         _partition("unique (fast CNF)", base, unique=True, backend="fast"),
         _partition("solved with an alternative", loose, unique=True),
-        _partition("infeasible (drup)", _squeezed(base, [1, 2])),
+        _partition("infeasible (drup)", _squeezed(base, [1, 2]), backend="pysat"),
         _partition("infeasible (fast drup)", _squeezed(base, [1, 2]), backend="fast"),
         _partition("infeasible (pigeonhole)", pigeonhole),
+        _partition("infeasible (clique)", clique),
+        _partition("infeasible (clique, all)", clique, all=5),
+        _partition("all: count exact (fast CNF)", loose, all=50),
+        _partition("all: count exact (direct CNF)", loose, all=50, backend="pysat"),
+        _partition("all: more than 2 exist", loose, all=2),
+        _partition("all: unique", base, all=3),
+        _partition("all: infeasible (drup)", _squeezed(base, [1, 2]), all=3, backend="pysat"),
         _partition("infeasible (noisy, drup)", _squeezed(base, [1, 1], max_violations=2), backend="pysat"),
         _partition("optimal (drup)", _squeezed(base, [1, 2], max_violations="minimize"), backend="pysat"),
         _partition("optimal (0 violations)", _squeezed(base, [2, 2], max_violations="minimize"), backend="pysat"),

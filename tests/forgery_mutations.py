@@ -19,7 +19,7 @@ from tests.forgery_corpus import Genuine
 Answer = dict[str, Any]
 Operator = Callable[[Answer, random.Random, Genuine], Answer | None]
 STATUSES = ("solved", "unique", "infeasible", "optimal", "unknown")
-KINDS = ("drup", "pigeonhole", "solution", "partial", "none")
+KINDS = ("drup", "pigeonhole", "clique", "solution", "partial", "none")
 ENCODERS = (
     "partition->cnf",
     "partition->wcnf",
@@ -228,6 +228,43 @@ def _samples(change: Callable[[list[int], random.Random], list[int]]) -> Operato
     return _on_cert(inner)
 
 
+def _listed(key: str, change: Callable[[list[Any], random.Random], list[Any] | None], cert: bool = False) -> Operator:
+    """Change the list under `key` (of the answer, or of its certificate)."""
+
+    def operator(answer: Answer, rng: random.Random, _: Genuine) -> Answer | None:
+        holder = _cert(answer) if cert else answer
+        values = holder.get(key) if holder is not None else None
+        if holder is None or not isinstance(values, list):
+            return None
+        changed = change(copy.deepcopy(values), rng)
+        if changed is None:
+            return None
+        holder[key] = changed
+        return answer
+
+    return operator
+
+
+def _move_in_one(solutions: list[Any], rng: random.Random) -> list[Any] | None:
+    if not solutions:
+        return None
+    chosen = rng.choice(solutions)
+    group = rng.choice(chosen)
+    if not group:
+        return None
+    at = rng.randrange(len(group))
+    group[at] = 1 - group[at] if group[at] in (0, 1) else 0
+    return solutions
+
+
+def _swap_two(values: list[Any], rng: random.Random) -> list[Any] | None:
+    if len(values) < 2:
+        return None
+    i, j = rng.sample(range(len(values)), 2)
+    values[i], values[j] = values[j], values[i]
+    return values
+
+
 def _shift(key: str, delta: float) -> Operator:
     """Add `delta` to a number, or to the first entry of a list of numbers."""
 
@@ -375,6 +412,26 @@ OPERATORS: dict[str, Operator] = {
     "samples: first repeated": _samples(lambda s, r: [*s[:-1], s[0]]),
     "samples: reversed": _samples(lambda s, r: s[::-1]),
     "samples := [0, 1]": _set_cert("samples", [0, 1]),
+    "solutions: a token moved in one": _listed("solutions", _move_in_one),
+    "solutions: one dropped": _listed("solutions", lambda v, r: v[:-1] if v else None),
+    "solutions: the last repeated": _listed("solutions", lambda v, r: [*v, v[-1]] if v else None),
+    "solutions: two swapped": _listed("solutions", _swap_two),
+    "solutions := []": _set("solutions", []),
+    "solutions := null": _set("solutions", None),
+    "count_exact flipped": lambda a, r, g: {**a, "count_exact": not a["count_exact"]} if "count_exact" in a else None,
+    "count_exact := null": _set("count_exact", None),
+    "ambiguous: a token added": _listed("ambiguous", lambda v, r: [[*v[0], 0], *v[1:]] if v else None),
+    "ambiguous := null": _set("ambiguous", None),
+    "tokens: one dropped": _listed("tokens", lambda v, r: v[:-1] if v else None, cert=True),
+    "tokens: two swapped": _listed("tokens", _swap_two, cert=True),
+    "tokens: first repeated": _listed("tokens", lambda v, r: [*v[:-1], v[0]] if v else None, cert=True),
+    "sample_pairs: two swapped": _listed("sample_pairs", _swap_two, cert=True),
+    "sample_pairs: one reversed": _listed("sample_pairs", lambda v, r: [v[0][::-1], *v[1:]] if v else None, cert=True),
+    "sample_pairs: one pair's samples equal": _listed(
+        "sample_pairs", lambda v, r: [[v[0][0], v[0][0]], *v[1:]] if v else None, cert=True
+    ),
+    "group → 1": _set_cert("group", 1),
+    "group → 0": _set_cert("group", 0),
     "note: checked flipped": _on_cert(lambda c, r: c.__setitem__("checked", not c.get("checked"))),
     "note: claim": _set_cert("claim", "anything"),
     "note: stats": _set("stats", {"bound": 99}),

@@ -25,6 +25,7 @@ from problems.partition import PartitionInstance, PartitionSolution, instance_fr
 from reductions.partition_to_cnf import PartitionToCnf, PartitionToMaxSat
 from reductions.partition_to_fast_cnf import PartitionToFastCnf
 from solvers.proofs import check_with_drup, dimacs
+from tests.forgery_oracle_lists import clique_ok, solution_list_ok
 from tests.test_proof_text import reference_steps
 
 NOTES = {"kind", "checked", "claim", "checker", "check_s"}
@@ -32,6 +33,7 @@ CARRIES = {
     "drup": {"encoder", "encoder_version", "instance_sha256", "cnf_sha256", "cnf", "proof", "proof_sha256"}
     | {"extra_clauses", "variables"},
     "pigeonhole": {"instance_sha256", "samples"},
+    "clique": {"instance_sha256", "group", "tokens", "sample_pairs"},
     "solution": set(),
     "partial": set(),
     "none": set(),
@@ -210,6 +212,9 @@ def _refutes(instance: PartitionInstance, answer: dict[str, Any], encoders: set[
     clauses = encoder.forward(instance).clauses
     if what == "encoding":
         return _drup_ok(instance.sha256, cert, encoder, clauses, [])
+    if what == "others":  # docs/encodings.md, Claim 4: one blocking clause per listed solution, in order
+        blocked = [encoder.blocking_clause(PartitionSolution(s, {})) for s in answer["solutions"]]
+        return _drup_ok(instance.sha256, cert, encoder, [*clauses, *blocked], blocked)
     blocking = encoder.blocking_clause(PartitionSolution(answer["classes"], {}))
     return _drup_ok(instance.sha256, cert, encoder, [*clauses, blocking], [blocking])
 
@@ -300,11 +305,17 @@ def partition_genuine(instance: PartitionInstance, answer: dict[str, Any]) -> bo
         return False
     if not _noisy_fields_ok(instance, answer):
         return False
+    solutions = {p for p, v in _partitions(instance).items() if v == 0}
+    if not solution_list_ok(instance, answer, solutions, _canonical):
+        return False
     if (answer.get("certificate") or {}).get("kind") == "violation-bound":
         return _bound_status_ok(instance, answer)
     status, cert, mv = answer["status"], answer.get("certificate"), instance.max_violations
     parts, none = _partitions(instance), all(answer.get(k) is None for k in ("classes", "table", "violations"))
     none = none and answer.get("unconstrained") is None and answer.get("alternative") is None
+    if status == "solved" and answer.get("count_exact"):
+        solution_ok = _solution_ok(instance, answer, 0) and _alternative_ok(instance, answer)
+        return solution_ok and _kind_ok(cert, {"drup"}) and _refutes(instance, answer, {DIRECT, FAST}, "others")
     if status == "solved":
         solution_ok = _solution_ok(instance, answer, _bound(instance))
         return solution_ok and _kind_ok(cert, {"solution"}) and _alternative_ok(instance, answer)
@@ -320,6 +331,8 @@ def partition_genuine(instance: PartitionInstance, answer: dict[str, Any]) -> bo
             return False
         if _kind_ok(cert, {"pigeonhole"}):
             return _pigeonhole_ok(instance, cert)
+        if _kind_ok(cert, {"clique"}):
+            return clique_ok(instance, cert)
         allowed = {DIRECT, FAST} if mv == 0 else {DIRECT}
         return _kind_ok(cert, {"drup"}) and _refutes(instance, answer, allowed, "encoding")
     if status == "optimal":

@@ -18,8 +18,8 @@ from .conftest import INSTALLED_BACKENDS
 
 
 def assert_drup_accepts(answer_certificate: object) -> None:
-    """A DRUP certificate is accepted by drup; a pigeonhole one is checked by `check_answer` in the caller."""
-    if getattr(answer_certificate, "kind", None) == "pigeonhole":
+    """A DRUP certificate is accepted by drup; a pigeonhole or clique one is checked by `check_answer` in the caller."""
+    if getattr(answer_certificate, "kind", None) in ("pigeonhole", "clique"):
         return
     cnf = getattr(answer_certificate, "cnf", None)
     proof = getattr(answer_certificate, "proof", None)

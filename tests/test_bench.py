@@ -201,3 +201,55 @@ def test_a_configuration_whose_sub_solver_does_not_fit_a_kind_gets_no_job_there(
     result = CliRunner().invoke(app, ["bench", "--suite", "lsa-tiny", "--solvers", tuned[0], "--out", str(tmp_path)])
     assert result.exit_code == 0 and "cannot take any instance" in result.output
     assert load_records(tmp_path) == []
+
+
+def _frontier_record(size: int, factor: float, seed: int, status: str, wall: float, **extra: object) -> dict:
+    return {"p_kind": "planted", "p_size": size, "p_factor": factor, "p_seed": seed, "solver": "fast-unique",
+            "status": status, "verified": True, "wall_s": wall, "time_limit": 60.0, **extra}  # fmt: skip
+
+
+def test_the_frontier_report_marks_unique_rival_and_unsettled(tmp_path: Path) -> None:
+    from bench.frontier import outcome, write_frontier
+
+    records = [
+        _frontier_record(200, 4, 0, "solved", 0.6, rival=True),
+        _frontier_record(200, 4, 1, "solved", 60.5, unique_check="unknown"),
+        _frontier_record(200, 16, 0, "unique", 3.25),
+        _frontier_record(1000, 16, 0, "unique", 70.0),  # past the limit: not settled
+        _frontier_record(1000, 4, 0, "solved", 1.0, unique_check="one-move rival"),  # a baseline's record
+    ]
+    assert [outcome(r) for r in records] == ["R", None, "U", None, "R"]
+    paths = write_frontier(records, tmp_path)
+    table = paths["frontier.md"].read_text()
+    assert "| 200 | R 0.6, — | U 3.2 |" in table and "| 1000 | R 1.0 | — |" in table
+    assert paths["frontier.png"].read_bytes()[:4] == b"\x89PNG"
+    assert "frontier" in SUITES and len(SUITES["frontier"].specs()) == 4 * 5 * 3
+
+
+def test_a_baseline_checkout_runs_beside_the_current_code(tmp_path: Path) -> None:
+    """`bench --baseline PATH` runs each job again with PATH's worker; records and keys tell the two apart."""
+    root = Path(__file__).resolve().parents[1]
+    result = CliRunner().invoke(
+        app,
+        ["bench", "--suite", "tiny", "--solvers", "fast", "--out", str(tmp_path), "--time-limit", "20",
+         "--baseline", str(root)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    records = load_records(tmp_path)
+    assert {r["solver"] for r in records} == {"fast", f"fast@{root.name}"}
+    assert len({r["key"] for r in records}) == len(records) == 2 * len(SUITES["tiny"].specs())
+    assert all(r["verified"] for r in records)
+    bad = CliRunner().invoke(app, ["bench", "--suite", "tiny", "--out", str(tmp_path), "--baseline", str(tmp_path)])
+    assert bad.exit_code == 2
+
+
+def test_the_dimacs_suite_builds_r1_at_chi_minus_one() -> None:
+    from bench.suites import DIMACS_CHROMATIC
+
+    suite = SUITES["dimacs-col"]
+    if suite.missing():
+        pytest.skip("public DIMACS colouring files not here")
+    specs = suite.specs()
+    assert len(specs) == len(DIMACS_CHROMATIC)
+    instance, truth = build_instance(next(s for s in specs if s["file"] == "huck"))
+    assert truth is None and instance.budgets[0] == DIMACS_CHROMATIC["huck"] - 1

@@ -31,9 +31,10 @@ def pigeonhole_proof(holes: int) -> tuple[str, str]:
 def infeasible_instance() -> PartitionInstance:
     """Planted with 3 classes per group but budgets of 2: identifiable tables make it infeasible.
 
-    This seed's refutation is not found by unit propagation alone, so removing lemmas can break the proof.
+    This seed's refutation is not found by unit propagation alone, so removing lemmas can break the proof, and
+    its must-differ graphs have no triangle, so it is refuted by a DRUP proof, not by a clique certificate.
     """
-    instance, _ = planted_partition(3, 8, 3, 2, n_samples=60, seed=1)
+    instance, _ = planted_partition(3, 8, 3, 2, n_samples=60, seed=2)
     return PartitionInstance.from_arrays(instance.sizes, [2, 2, 2], instance.tokens, instance.raw_labels)
 
 
@@ -99,7 +100,7 @@ def tampered_copies(answer: Answer) -> list[tuple[str, Answer]]:
 def test_tampered_infeasibility_proofs_are_rejected() -> None:
     """Every tampered copy is scanned with the fast checker; the rejections it reports are confirmed by drup."""
     instance = infeasible_instance()
-    answer = solve(instance, SolveOptions(checker="drup"))
+    answer = solve(instance, SolveOptions(backend="pysat", checker="drup"))  # the direct CNF needs a real proof
     assert answer.certificate is not None and answer.certificate.cnf and answer.certificate.proof
     copies = tampered_copies(answer)
     verdicts = {name: check_answer(instance, copy, Checker.RUP).ok for name, copy in copies}
@@ -130,7 +131,8 @@ def test_cli_check_rejects_a_tampered_bundle(tmp_path) -> None:
     source = tmp_path / "inst.json"
     source.write_text(json.dumps(instance.to_json_dict()))
     bundle = tmp_path / "cert.json"
-    solved = runner.invoke(app, ["solve", str(source), "--bundle", str(bundle)])
+    # the direct CNF: the fast CNF of this instance may be refuted by unit propagation, so "0" would be a valid proof
+    solved = runner.invoke(app, ["solve", str(source), "--backend", "pysat", "--bundle", str(bundle)])
     assert solved.exit_code == 0, solved.output
     assert json.loads(solved.stdout)["status"] == "infeasible"
     ok = runner.invoke(app, ["check", str(bundle)])
@@ -147,7 +149,7 @@ def test_cli_check_rejects_a_tampered_bundle(tmp_path) -> None:
 def test_solvers_without_trusted_proofs_are_certified_by_cadical(solver: str) -> None:
     """MiniSat logs no proof and MapleSAT's proofs fail drup: infeasibility is then re-proved by CaDiCaL."""
     instance = infeasible_instance()
-    answer = solve(instance, SolveOptions(solver=solver))
+    answer = solve(instance, SolveOptions(backend="pysat", solver=solver))
     assert answer.status is AnswerStatus.INFEASIBLE
     assert answer.stats["solver"] == solver
     assert answer.certificate is not None and answer.certificate.checked

@@ -159,7 +159,7 @@ def test_every_encode_format_exports(format: str, tmp_path: Path) -> None:
 
 
 READ_OR_FOLDER = {("check", "--instance"), ("check", "--proof"), ("plot", "--instance"), ("serve", "--db"),
-                  ("bench", "--out")}  # fmt: skip
+                  ("bench", "--out"), ("bench", "--baseline")}  # fmt: skip
 
 
 def output_options() -> list[tuple[tuple[str, ...], str]]:

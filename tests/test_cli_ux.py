@@ -58,7 +58,7 @@ def test_generate_shows_progress_on_a_terminal(tmp_path: Path) -> None:
 
 def test_solve_shows_progress_and_keeps_stdout_clean(tmp_path: Path) -> None:
     terminal, stdout = _run_with_stderr_on_a_terminal(["solve", str(EXAMPLES / "planted_small.json")], tmp_path)
-    assert b"solving planted_small.json with pysat" in terminal
+    assert b"solving planted_small.json with fast" in terminal
     assert json.loads(stdout)["status"] == "solved"  # the answer alone on stdout
 
 

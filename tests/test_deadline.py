@@ -195,3 +195,15 @@ def test_in_process_conflict_slices_are_sized_to_end_at_the_deadline(monkeypatch
     solver = OneThousandConflictsPerSecond()
     assert pysat_module.solve_until(solver, deadline=10.5) is None
     assert solver.budgets == [2000, 4000, 4500] and Clock.now == 10.5
+
+
+def test_a_proof_is_parsed_within_the_checks_time_budget() -> None:
+    """Parsing counts: 3.7 s of parsing ran past the limit before the checker's child even started."""
+    from solvers.proofs import Checker, check_within
+
+    formula = [[1, 2], [-1, 2], [1, -2], [-1, -2]]
+    proof = "1 2 3 4 5 6 7 8 9 10 0\n" * 2_000_000  # seconds of parsing
+    start = time.perf_counter()
+    valid, _ = check_within(formula, proof, Checker.RUP, seconds=0.5)
+    assert valid is None  # not checked in time: the certificate says `checked: false`
+    assert time.perf_counter() - start < 0.5 + 1.5

@@ -1,7 +1,8 @@
 """The forgery fuzzer: `latentsat check` accepts every genuine answer and rejects every forgery.
 
 Genuine answers of every status and kind (tests/forgery_corpus.py: partition solved, unique with both encodings,
-infeasible with drup, fast drup, pigeonhole and under noise, optimal with and without a refutation, unknown with
+infeasible with drup, fast drup, pigeonhole, clique and under noise, solution lists of `all: M` (count exact on
+both encodings, more than M, unique, infeasible), optimal with and without a refutation, unknown with
 and without a partial answer, solved with an alternative; LSA answers of each mode; answers lifted through R1,
 R1R2 and R3) are mutated in every field an answer can lie in (tests/forgery_mutations.py), once and twice over.
 An independent oracle (tests/forgery_oracle*.py: brute force, the formally verified `drup`, the documented

@@ -98,10 +98,10 @@ def test_an_http_job_parses_its_instance_once_per_request_and_once_per_run(tally
 
 def test_progress_hears_the_stages_in_order() -> None:
     heard: list[str] = []
-    solve(UNIQUE, SolveOptions(unique=True, time_limit=30), heard.append)
+    solve(UNIQUE, SolveOptions(backend="pysat", unique=True, time_limit=30), heard.append)
     assert heard == ["encode", "search", "proof", "check"]
     heard.clear()
-    solve(UNIQUE, SolveOptions(backend="fast", unique=True, time_limit=30), heard.append)
+    solve(UNIQUE, SolveOptions(unique=True, time_limit=30), heard.append)  # the default for exact: fast
     assert heard[0] == "warm-start" and heard[-1] == "check" and set(heard) <= set(STAGES)
     heard.clear()
     solve_json(GRID_INFEASIBLE, SolveOptions(backend="cpsat", time_limit=30), heard.append)
@@ -110,14 +110,21 @@ def test_progress_hears_the_stages_in_order() -> None:
 
 def test_strategy_selection_is_one_choice_per_instance() -> None:
     noisy = PartitionInstance.from_arrays(UNIQUE.sizes, UNIQUE.budgets, UNIQUE.tokens, UNIQUE.raw_labels, 1)
-    assert default_backend(UNIQUE) == "pysat"
-    assert select_strategy(UNIQUE, SolveOptions()).name == "direct"
-    assert select_strategy(UNIQUE, SolveOptions(backend="fast")).name == "fast"
+    assert default_backend(UNIQUE) == "fast" and default_backend(noisy) == "noisy"  # issue 14: fast by default
+    assert select_strategy(UNIQUE, SolveOptions()).name == "fast"
+    assert select_strategy(UNIQUE, SolveOptions(backend="pysat")).name == "direct"  # the plain CNF, by name
+    assert select_strategy(noisy, SolveOptions()).name == "noisy"
+    assert select_strategy(UNIQUE, SolveOptions(all=3)).name == "all"
+    assert select_strategy(UNIQUE, SolveOptions(all=3, backend="pysat")).name == "all"
     assert select_strategy(noisy, SolveOptions(backend="fast")).name == "direct"  # fast needs exactness
     assert select_strategy(UNIQUE, SolveOptions(backend="portfolio")).name == "portfolio"
     crowded = PartitionInstance.from_arrays([2], [1], np.asarray([[0], [1]]), [5, 6])  # 2 labels, 1 cell
     assert select_strategy(crowded, SolveOptions(backend="cpsat")).name == "pigeonhole"
     assert select_strategy(crowded, SolveOptions(backend="gradient")).name == "direct"  # a heuristic proves nothing
+    triangle = np.asarray([[0, 0], [1, 0], [0, 1], [2, 1], [1, 2], [2, 2]])  # group 0: 3 tokens pairwise apart
+    clique = PartitionInstance.from_arrays([3, 3], [2, 3], triangle, [0, 1, 0, 1, 0, 1])
+    assert {select_strategy(clique, SolveOptions(backend=b)).name for b in (None, "pysat", "cpsat")} == {"clique"}
+    assert select_strategy(clique, SolveOptions(all=2)).name == "clique"
 
 
 def test_a_fast_answer_without_uniqueness_carries_no_alternative(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from service.models import SolverInfo
 from solvers.registry import registry
-from solvers.strategies import NAMED_STRATEGIES
+from solvers.strategies import EXACT_DEFAULT, NAMED_STRATEGIES
+from solvers.strategies.fast import FastStrategy
 
 router = APIRouter(prefix="/v1/solvers", tags=["solvers"])
 
@@ -20,9 +21,10 @@ PYSAT_NATIVE_CARDINALITY = frozenset({"minicard", "gluecard3", "gluecard4", "mc"
 
 @router.get("", response_model=list[SolverInfo])
 def list_solvers() -> list[SolverInfo]:
-    """Every registered backend in preference order (the first is the default), and whether it runs here; then
-    the strategies that `options.backend` names like a backend (`fast`, `portfolio`), which take whole instances."""
-    backends = [_info(backend, default=i == 0) for i, backend in enumerate(registry())]
+    """Every registered backend in preference order, and whether it runs here; then the strategies that
+    `options.backend` names like a backend (`fast`, `portfolio`), which take whole instances. `default` marks what
+    a partition job with no backend named runs on an exact instance (`fast`; `pysat` is the plain direct CNF)."""
+    backends = [_info(backend, default=backend.name == EXACT_DEFAULT) for backend in registry()]
     return backends + [_strategy_info(strategy) for strategy in NAMED_STRATEGIES.values()]
 
 
@@ -30,13 +32,13 @@ def _strategy_info(strategy: Any) -> SolverInfo:
     runs_on = [b for b in registry() if b.name in strategy.backends]
     return SolverInfo(
         name=strategy.name,
-        default=False,
+        default=strategy.name == EXACT_DEFAULT,
         available=all(b.available() for b in runs_on),
         accepts=[strategy.kind],
         proofs=any(b.proofs for b in runs_on) or not runs_on,
         interrupt=True,
         native_cardinality=False,
-        solvers=[],
+        solvers=_sub_solvers("pysat") if strategy.name == FastStrategy.name else [],  # fast runs PySAT's solvers
     )
 
 

@@ -8,9 +8,11 @@ order, and what certifies the result. Each lives in its own module of this packa
     noisy        a robust warm start, the verifier's count, a lower bound from refuted disjoint parts (noisy only)
     portfolio    race whole solves of several members in parallel processes
     pigeonhole   more distinct labels than cells: infeasible from the samples alone (no backend runs)
+    clique       K_i + 1 tokens the samples force pairwise apart: infeasible at once (no backend runs)
+    all          `all: M`: enumerate up to M solutions on one incremental run, and prove the count exact
     lsa_grid, lsa_real, lsa_fit    the three modes of the `lsa` kind
 
-A new strategy (cube-and-conquer uniqueness, `--all M` enumeration) is a new module here plus its branch in
+A new strategy (cube-and-conquer uniqueness, say) is a new module here plus its branch in
 `select_strategy`; `check_options` learns its name from `NAMED_STRATEGIES`.
 """
 
@@ -24,8 +26,11 @@ from problems.lsa.instance import LsaInstance
 from problems.neighbours import distinct_label_witness
 from problems.partition import PartitionInstance
 from reductions.registry import encoding_targets
+from solvers.clique import clique_witness
 from solvers.registry import check_backend, registry, split_name
 from solvers.run import Clock, Progress
+from solvers.strategies.all_solutions import ENCODINGS, AllSolutionsStrategy
+from solvers.strategies.clique import CliqueStrategy
 from solvers.strategies.direct import DirectStrategy
 from solvers.strategies.fast import FastStrategy
 from solvers.strategies.lsa_fit import LsaFitStrategy
@@ -60,7 +65,7 @@ NAMED_STRATEGIES = {
     PortfolioStrategy.name: PortfolioStrategy,
 }
 LSA_STRATEGIES = {"exact-grid": LsaGridStrategy, "real": LsaRealStrategy, "best-fit": LsaFitStrategy}
-GENERIC_DEFAULT = "pysat"  # the exact partition default
+EXACT_DEFAULT = FastStrategy.name  # the default for exact partition instances (issue 14: the fastest sound one)
 # What the partition encodings produce; computed on import, so the encoders' imports (OR-Tools among them) are paid
 # once per process, before any solve's clock starts.
 PARTITION_TARGETS = encoding_targets("partition")
@@ -69,20 +74,23 @@ PARTITION_TARGETS = encoding_targets("partition")
 def default_backend(instance: Any) -> str:
     """The backend (or named strategy) a solve runs when the options name none: a per-instance choice, made here.
 
-    Today: the noisy strategy for a noisy partition instance, the direct CNF on pysat for an exact one, and each
+    Today: the noisy strategy for a noisy partition instance, the fast strategy for an exact one (it beats the
+    plain direct CNF, which stays available as `pysat`, almost everywhere: bench/RESULTS.md, issue 14), and each
     `lsa` mode's first backend.
     """
     if isinstance(instance, LsaInstance):
         return LSA_STRATEGIES[instance.mode].backends[0]
     if instance.max_violations != 0:
         return NoisyStrategy.name
-    return GENERIC_DEFAULT
+    return EXACT_DEFAULT
 
 
 def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
     """The one place that decides how a solve runs, from the instance and the options; it refuses (a 4xx naming
     the option) what cannot apply. Nothing is built here: the chosen strategy builds its backend once, in `run`."""
     name, solver = _named(options.backend or default_backend(instance), options.solver)
+    if options.all is not None and not isinstance(instance, PartitionInstance):
+        raise InvalidOptions("`all` enumerates partition solutions only", "options.all")
     if isinstance(instance, LsaInstance):
         strategy = LSA_STRATEGIES[instance.mode]
         if name not in strategy.backends:
@@ -96,6 +104,8 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
     exact = instance.max_violations == 0
     if options.unique and not exact:
         raise InvalidOptions("uniqueness is defined for exact recovery only (max_violations = 0)", "options.unique")
+    if options.all is not None:
+        return _all_solutions(instance, name, solver)
     if name == PortfolioStrategy.name:
         return PortfolioStrategy.of(solver or DEFAULT_MEMBERS, options.unique)
     if name == NoisyStrategy.name and not exact:
@@ -105,29 +115,47 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
         name = FastStrategy.name
     if name == FastStrategy.name and exact:
         _, solver = check_backend(FastStrategy.backends[0], solver, FastStrategy.targets)
-        return _pigeonhole(instance) or FastStrategy(solver)
+        return _shortcut(instance) or FastStrategy(solver)
     # the direct strategy; `fast` on a noisy instance too (its merges and implied clauses need exactness)
     backend_name = "pysat" if name == FastStrategy.name else name
     backend, solver = check_backend(backend_name, solver, PARTITION_TARGETS)
-    if exact and backend.complete and (pigeonhole := _pigeonhole(instance)):
-        return pigeonhole  # a complete backend would only rediscover a counting argument, slowly
+    if exact and backend.complete and (shortcut := _shortcut(instance)):
+        return shortcut  # a complete backend would only rediscover a counting argument, slowly
     if options.unique and not backend.complete:
         raise InvalidOptions(f"{name!r} is a heuristic: it cannot prove uniqueness", "options.unique")
     return DirectStrategy(backend_name, solver, label=name)
 
 
-def _pigeonhole(instance: PartitionInstance) -> PigeonholeStrategy | None:
-    """The pigeonhole short-cut, when the samples show more distinct labels than the table has cells."""
+def _shortcut(instance: PartitionInstance) -> PigeonholeStrategy | CliqueStrategy | None:
+    """An exact instance refuted from its samples alone: the pigeonhole short-cut (more distinct labels than the
+    table has cells), else the clique short-cut (K_i + 1 tokens pairwise forced apart), else None."""
     witness = distinct_label_witness(instance)
-    return PigeonholeStrategy(witness) if witness is not None else None
+    if witness is not None:
+        return PigeonholeStrategy(witness)
+    clique = clique_witness(instance)
+    return CliqueStrategy(clique) if clique is not None else None
+
+
+def _all_solutions(instance: PartitionInstance, name: str, solver: str | None) -> Strategy:
+    """`all: M`: enumeration on the fast CNF (`fast`, the default) or the direct CNF (`pysat`), exact only."""
+    if instance.max_violations != 0:
+        raise InvalidOptions("`all` enumerates exact solutions only (max_violations = 0)", "options.all")
+    if name not in ENCODINGS:
+        raise InvalidOptions(f"`all` needs a CNF strategy: {', '.join(ENCODINGS)}", "options.all")
+    _, solver = check_backend(AllSolutionsStrategy.backends[0], solver, AllSolutionsStrategy.targets)
+    return _shortcut(instance) or AllSolutionsStrategy(name, solver)
 
 
 def check_options(kind: str, options: SolveOptions) -> None:
     """What can be checked of the options before the instance is read (the service does, at submission): the
     backend or strategy name, its sub-solver, and that it serves this kind. Raises naming the option."""
+    if options.all is not None and kind != "partition":
+        raise InvalidOptions("`all` enumerates partition solutions only", "options.all")
     if options.backend is None:
         return
     name, solver = _named(options.backend, options.solver)
+    if options.all is not None and name not in ENCODINGS:
+        raise InvalidOptions(f"`all` needs a CNF strategy: {', '.join(ENCODINGS)}", "options.all")
     if kind == "lsa":
         targets = frozenset().union(*(s.targets for s in LSA_STRATEGIES.values()))
         check_backend(name, solver, targets)

@@ -29,4 +29,7 @@ class PigeonholeStrategy:
     def run(self, instance: PartitionInstance, options: SolveOptions, clock: Clock, progress: Progress) -> Answer:
         progress("check")
         certificate = pigeonhole_certificate(instance, self.witness)
-        return Answer(status=AnswerStatus.INFEASIBLE, certificate=certificate, stats={"strategy": self.name})
+        answer = Answer(status=AnswerStatus.INFEASIBLE, certificate=certificate, stats={"strategy": self.name})
+        if options.all is not None:  # no solution at all: the count (0) is exact by the same certificate
+            answer = answer.model_copy(update={"solutions": [], "count_exact": True})
+        return answer

@@ -30,7 +30,8 @@ def small_instance() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def long_instance() -> dict[str, Any]:
-    """Planted, 3 groups of 400 tokens, binary labels, 2 N ln N samples: CaDiCaL runs for minutes on it."""
+    """Planted, 3 groups of 400 tokens, binary labels, 2 N ln N samples: the direct CNF (`backend: pysat`) runs for
+    minutes on it (the default `fast` finds a solution in a second)."""
     instance, _ = planted_partition(3, 400, 3, 2, factor=2.0, seed=1)
     return instance.to_json_dict()
 

@@ -26,7 +26,7 @@ def test_async_client(server: Server, small_instance: dict[str, Any], long_insta
     async def scenario() -> tuple[list[dict[str, Any]], dict[str, Any]]:
         async with AsyncClient(server.url, KEY_A) as client:
             answers = await asyncio.gather(*(client.solve(small_instance, timeout=60) for _ in range(3)))
-            job = await client.submit(long_instance, options={"time_limit": 60})
+            job = await client.submit(long_instance, options={"backend": "pysat", "time_limit": 60})
             await client.cancel(job["id"])
             noisy = {**small_instance, "max_violations": 1}  # uniqueness is for exact recovery only: a 422 now
             with pytest.raises(ApiError) as refused:
@@ -55,7 +55,7 @@ def test_errors_carry_code_and_field(server: Server) -> None:
 
 def test_wait_times_out(server: Server, long_instance: dict[str, Any]) -> None:
     with Client(server.url, KEY_A) as client:
-        job = client.submit(long_instance, options={"time_limit": 60})
+        job = client.submit(long_instance, options={"backend": "pysat", "time_limit": 60})
         with pytest.raises(TimeoutError):
             client.wait(job["id"], timeout=0.3)
         client.cancel(job["id"])

@@ -41,11 +41,11 @@ def full_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _fill_queue(client: Client, long_instance: dict[str, Any]) -> list[str]:
-    running = client.submit(long_instance, options={"time_limit": 120})
+    running = client.submit(long_instance, options={"backend": "pysat", "time_limit": 120})
     deadline = time.monotonic() + 30
     while client.job(running["id"])["state"] != "running" and time.monotonic() < deadline:
         time.sleep(0.05)
-    queued = client.submit(long_instance, options={"time_limit": 120, "seed": 1})
+    queued = client.submit(long_instance, options={"backend": "pysat", "time_limit": 120, "seed": 1})
     return [running["id"], queued["id"]]
 
 

@@ -89,7 +89,7 @@ def test_jobs_run_on_both_workers(cluster: Cluster, small_instance: dict[str, An
 def test_a_cancelled_job_is_gone_from_its_worker_within_a_second(
     cluster: Cluster, long_instance: dict[str, Any]
 ) -> None:
-    submitted = post(cluster.url, long_instance, time_limit=120)
+    submitted = post(cluster.url, long_instance, backend="pysat", time_limit=120)
     _, horse = running_on(cluster.url, submitted["id"])
     solvers = children_of(horse)
     start = time.monotonic()
@@ -101,7 +101,7 @@ def test_a_cancelled_job_is_gone_from_its_worker_within_a_second(
 
 
 def test_the_time_limit_holds_on_a_worker(cluster: Cluster, long_instance: dict[str, Any]) -> None:
-    submitted = post(cluster.url, long_instance, time_limit=3)
+    submitted = post(cluster.url, long_instance, backend="pysat", time_limit=3)
     ended = wait_for(lambda: (got := job(cluster.url, submitted["id"]))["state"] in TERMINAL and got, 60)
     assert ended["state"] == "done" and ended["status"] == "unknown"
     assert ended["finished_at"] - ended["started_at"] <= 3 + 5 + 1  # the limit, the hard-kill grace, transport
@@ -112,7 +112,7 @@ def test_a_worker_lost_twice_fails_the_job_as_interrupted(
 ) -> None:
     lossy = start_cluster(tmp_path_factory.mktemp("lossy"), workers=2)
     try:
-        submitted = post(lossy.url, long_instance, time_limit=300)
+        submitted = post(lossy.url, long_instance, backend="pysat", time_limit=300)
         for attempt in (1, 2):
             name, horse = running_on(lossy.url, submitted["id"], attempt)
             lossy.workers[name].kill_9()

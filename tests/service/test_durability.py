@@ -36,7 +36,7 @@ def test_kill_9_loses_no_acknowledged_job(
     db = tmp_path / "jobs.db"
     server = start_server(db, workers=2)
     try:
-        bodies = [{"instance": long_instance, "options": {"time_limit": 3}}] * 2
+        bodies = [{"instance": long_instance, "options": {"backend": "pysat", "time_limit": 3}}] * 2
         bodies += [{"instance": small_instance, "options": {"time_limit": 20}}] * 18
         ids = [httpx.post(server.url + "/v1/jobs", json=body, timeout=30).json()["id"] for body in bodies]
         time.sleep(1.0)

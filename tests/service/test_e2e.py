@@ -72,6 +72,22 @@ def test_wait_param_answers_200_with_the_result(server: Server, small_instance: 
         assert job["state"] == "done" and job["status"] == "solved" and job["result"]["classes"]
 
 
+def test_the_all_option_lists_solutions_over_http(server: Server) -> None:
+    """HTTP option `all: M` (`solutions`, `count_exact`, `ambiguous`); `all: 0` is a 422 naming the field."""
+    from problems.generate import planted_partition
+
+    instance, _ = planted_partition(3, 8, 2, 2, factor=1.5, seed=1)  # 31 solutions (brute force)
+    with http(server) as client:
+        response = submit(client, instance.to_json_dict(), wait=60, time_limit=30, all=40)
+        assert response.status_code == 200, response.text
+        result = response.json()["result"]
+        assert len(result["solutions"]) == 31 and result["count_exact"] is True and result["ambiguous"]
+        refused = submit(client, instance.to_json_dict(), all=0)
+        assert refused.status_code == 422 and "all" in refused.json()["error"]["field"]
+        wrong = submit(client, instance.to_json_dict(), all=2, backend="cpsat")
+        assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "options.all"
+
+
 def test_accepted_then_polled(server: Server, small_instance: dict[str, Any]) -> None:
     with http(server) as client:
         response = submit(client, small_instance, time_limit=30)
@@ -84,7 +100,7 @@ def test_log_is_served_incrementally(server: Server, small_instance: dict[str, A
     with client_for(server) as client:
         job = client.submit(small_instance, wait=30)
         first = client.log(job["id"])
-        assert first["offset"] == 0 and "solving with backend=pysat" in first["text"] and first["complete"]
+        assert first["offset"] == 0 and "solving with backend=fast" in first["text"] and first["complete"]
         rest = client.log(job["id"], first["next_offset"])
         assert rest == {
             "offset": first["next_offset"],
@@ -107,7 +123,7 @@ def _job_pid(client: Client, job_id: str) -> int:
 
 def test_cancel_kills_a_running_solve_within_a_second(server: Server, long_instance: dict[str, Any]) -> None:
     with client_for(server) as client:
-        job = client.submit(long_instance, options={"time_limit": 120})
+        job = client.submit(long_instance, options={"backend": "pysat", "time_limit": 120})
         pid = _job_pid(client, job["id"])
         deadline = time.monotonic() + 30  # the solver grandchild starts after encoding
         while not children_of(pid) and time.monotonic() < deadline:
@@ -129,7 +145,7 @@ def test_cancel_kills_a_running_solve_within_a_second(server: Server, long_insta
 
 def test_time_limit_is_honoured(server: Server, long_instance: dict[str, Any]) -> None:
     with client_for(server) as client:
-        job = client.submit(long_instance, options={"time_limit": 3})
+        job = client.submit(long_instance, options={"backend": "pysat", "time_limit": 3})
         job = client.wait(job["id"], timeout=30)
         assert job["state"] == "done" and job["status"] == "unknown"
         assert job["finished_at"] - job["started_at"] <= 3 + 1
@@ -226,7 +242,8 @@ def test_solvers_and_kinds(server: Server) -> None:
         solvers = client.get("/v1/solvers").json()
         kinds = client.get("/v1/kinds").json()
         one = client.get("/v1/kinds/partition").json()
-    assert solvers[0]["name"] == "pysat" and solvers[0]["default"] and solvers[0]["proofs"]
+    assert solvers[0]["name"] == "pysat" and not solvers[0]["default"] and solvers[0]["proofs"]
+    assert [s["name"] for s in solvers if s["default"]] == ["fast"]  # the exact default (issue 14)
     assert any(s["name"] == "cadical195" and s["default"] for s in solvers[0]["solvers"])
     assert "partition" in [k["name"] for k in kinds]
     assert one["schema"]["properties"]["samples"]

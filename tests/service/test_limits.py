@@ -76,14 +76,14 @@ def test_time_limit_default_and_maximum(limited: Server, small_instance: dict[st
 
 
 def test_full_queue_is_429_with_retry_after(limited: Server, long_instance: dict[str, Any]) -> None:
-    running = post(limited, long_instance, time_limit=30).json()
+    running = post(limited, long_instance, backend="pysat", time_limit=30).json()
     deadline = time.monotonic() + 20
     while httpx.get(f"{limited.url}/v1/jobs/{running['id']}").json()["state"] != "running":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    queued = [post(limited, long_instance, time_limit=30) for _ in range(2)]
+    queued = [post(limited, long_instance, backend="pysat", time_limit=30) for _ in range(2)]
     assert [r.status_code for r in queued] == [202, 202]
-    refused = post(limited, long_instance, time_limit=30)
+    refused = post(limited, long_instance, backend="pysat", time_limit=30)
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "3" and refused.json()["error"]["code"] == "queue_full"
     for job_id in [running["id"], *(r.json()["id"] for r in queued)]:

@@ -33,7 +33,7 @@ def test_plot_of_a_done_job_is_a_png_for_its_key_only(server: Server, unique_ins
 
 def test_plot_of_an_unfinished_job_is_409(server: Server, long_instance: dict[str, Any]) -> None:
     with Client(server.url, KEY_A) as client:
-        job = client.submit(long_instance, options={"time_limit": 60})
+        job = client.submit(long_instance, options={"backend": "pysat", "time_limit": 60})
         url = server.url + f"/v1/jobs/{job['id']}/plot.png"
         response = httpx.get(url, headers={"Authorization": f"Bearer {KEY_A}"})
         client.cancel(job["id"])

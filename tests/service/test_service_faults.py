@@ -116,7 +116,8 @@ def test_job_processes_die_with_a_killed_server(
     """`kill -9` of the server alone while a job solves: the job and its solver processes go within seconds."""
     server = start_server(tmp_path / "jobs.db", {"LATENTSAT_POOL": pool}, workers=1)
     try:
-        job = httpx.post(server.url + "/v1/jobs", json=body(long_instance, 120), timeout=30).json()
+        direct = {**body(long_instance, 120), "options": {"backend": "pysat", "time_limit": 120}}  # runs for minutes
+        job = httpx.post(server.url + "/v1/jobs", json=direct, timeout=30).json()
         below: list[int] = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until the solver runs in a grandchild of the job's process

@@ -150,7 +150,7 @@ def test_cancel_from_the_page(ui_server: Server, browser: Any, long_instance: di
     from selenium.webdriver.common.by import By
 
     with Client(ui_server.url, KEY_A) as client:
-        job = client.submit(long_instance, options={"time_limit": 120})
+        job = client.submit(long_instance, options={"backend": "pysat", "time_limit": 120})
     _sign_in(browser, ui_server, KEY_A)
     browser.get(ui_server.url + f"/ui/jobs/{job['id']}")
     _wait_for(lambda: browser.find_element(By.ID, "cancel"), 20, "the cancel button").click()

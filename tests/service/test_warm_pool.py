@@ -28,7 +28,7 @@ def test_jobs_reuse_warm_workers_and_a_cancelled_one_is_replaced(
     with Client(server.url, api_key=KEY_A) as client:
         pids = {job_pid(client, client.submit(small_instance, wait=30)["id"]) for _ in range(6)}
         assert len(pids) <= 2 and all(pid in children_of(server.process.pid) for pid in pids)  # the 2 workers
-        hard = client.submit(long_instance, options={"time_limit": 120})
+        hard = client.submit(long_instance, options={"backend": "pysat", "time_limit": 120})
         victim = job_pid(client, hard["id"])
         assert victim in pids
         client.cancel(hard["id"])

@@ -94,10 +94,13 @@ def _ints(values: Any) -> list[int]:
 
 
 def _fraction(value: Any) -> Any:
-    from problems.bilinear import to_fraction
+    from problems.bilinear import bounded_rational, to_fraction
 
-    require(isinstance(value, int | str) and len(str(value)) <= 200, f"{str(value)[:40]!r} is not an exact rational")
-    return to_fraction(value)
+    require(isinstance(value, int | str), f"{str(value)[:40]!r} is not an exact rational")
+    try:
+        return to_fraction(bounded_rational(value))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise Rejected(f"the lifted solution is malformed: {exc}") from None
 
 
 def check_data(instance_data: Any, answer_data: Any, checker: Checker = Checker.AUTO) -> CheckReport:

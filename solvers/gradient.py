@@ -52,3 +52,9 @@ class GradientBackend(Backend):
         from solvers.embedding import GradientConfig, learn_partition
 
         return learn_partition(target, GradientConfig.parse(self.solver), limits)
+
+    def check_fits(self, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int) -> None:
+        if self.solver != "adam":
+            from solvers.embedding import GradientConfig
+
+            GradientConfig.parse(self.solver).check_memory(n_samples, sizes, budgets, n_labels)

@@ -39,6 +39,12 @@ class DirectStrategy:
         """What the registered partition encodings produce: a backend must take one of these."""
         return encoding_targets("partition")
 
+    def refuses(self, instance: PartitionInstance) -> None:
+        """Refuse, naming the option, what this backend cannot afford on the instance (before any work)."""
+        backend = get_backend(self.backend, self.solver, self.targets)
+        if "samples" in backend.solver_accepts(backend.solver):
+            backend.check_fits(instance.n_samples, instance.sizes, instance.budgets, instance.n_labels)
+
     def run(self, instance: PartitionInstance, options: SolveOptions, clock: Clock, progress: Progress) -> Answer:
         backend = get_backend(self.backend, self.solver, self.targets)
         run = Run(instance, options, clock, progress, backend)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,8 +16,9 @@ from problems.partition import PartitionInstance
 from problems.verify import canonical_classes, constrained_mask, verify_partition
 from reductions.partition_to_samples import PartitionToSamples
 from solvers.certificates import check_answer
-from solvers.embedding import GradientConfig, kmeans
+from solvers.embedding import RANGES, GradientConfig, kmeans
 from solvers.pipeline import solve
+from solvers.strategies import select_strategy
 from tests.strategies import tiny_partition_instances
 
 FAST = "mlp:steps=150,hidden=16,restarts=3"
@@ -47,11 +50,51 @@ def test_gradient_refuses_to_prove_uniqueness() -> None:
         solve(instance, SolveOptions(backend="gradient", unique=True))
 
 
-@pytest.mark.parametrize("text", ["cnn", "mlp:dim=0", "mlp:depth=3", "mlp:lr=fast"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cnn", "mlp:dim=0", "mlp:depth=3", "mlp:lr=fast",
+        # outside RANGES (issue 11 §3): each was accepted and ran (or died out of memory / with a ValueError)
+        "mlp:probes=-1", "mlp:lr=nan", "mlp:lr=inf", "mlp:lr=0", "mlp:weight_decay=nan", "mlp:weight_decay=-1",
+        "mlp:hidden=100000000", "mlp:dim=99999", "mlp:batch=10000000", "mlp:restarts=0", "mlp:steps=0",
+    ],
+)  # fmt: skip
 def test_bad_gradient_parameters_name_the_solver_option(text: str) -> None:
     with pytest.raises(InvalidOptions) as error:
         GradientConfig.parse(text)
     assert error.value.field == "options.solver"
+
+
+def test_every_gradient_parameter_has_a_range_that_holds_its_default() -> None:
+    default = GradientConfig()
+    assert set(RANGES) == {f.name for f in fields(GradientConfig)}
+    for name, (low, high) in RANGES.items():
+        assert low <= getattr(default, name) <= high
+        GradientConfig.parse(f"mlp:{name}={high}")  # the ends are inside
+
+
+def test_the_memory_estimate_refuses_before_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dim=256, hidden=4096, probes=4096 on 2 × 2000 tokens: 8M probe rows through a 4096-wide layer."""
+    tokens = np.random.default_rng(0).integers(0, 2000, (5000, 2))
+    instance = PartitionInstance.from_arrays([2000, 2000], [2, 2], tokens, [0] * 5000)
+    options = SolveOptions(backend="gradient", solver="mlp:dim=256,hidden=4096,probes=4096", time_limit=5)
+    with pytest.raises(InvalidOptions, match="LATENTSAT_MAX_GRADIENT_BYTES") as error:
+        select_strategy(instance, options)
+    assert error.value.field == "options.solver"
+    config = GradientConfig.parse("mlp:dim=256,hidden=4096,probes=4096")
+    assert config.memory_bytes(5000, (2000, 2000), (2, 2), 2) > 50 * config.memory_bytes(5000, (20, 20), (2, 2), 2)
+    monkeypatch.setenv("LATENTSAT_MAX_GRADIENT_BYTES", str(2**20))  # the bound is a setting
+    with pytest.raises(InvalidOptions):
+        select_strategy(instance, SolveOptions(backend="gradient", time_limit=5))
+
+
+def test_a_slow_model_still_stops_near_the_time_limit() -> None:
+    """A wide model's probe predictions ran after training for 5 s past a 5 s limit (wall_s 10.6); training and
+    prediction now look at the deadline every step / every 4096 rows. A loaded machine gets a generous margin."""
+    instance, _ = planted_partition(groups=3, size=20, classes=2, labels=2, n_samples=240, seed=3)
+    options = SolveOptions(backend="gradient", solver="mlp:dim=256,hidden=4096,probes=1024", time_limit=2)
+    answer = solve(instance, options)
+    assert answer.stats["wall_s"] < 2 + 2.5, answer.stats
 
 
 def test_kmeans_separates_well_separated_blobs() -> None:

@@ -19,7 +19,7 @@ import typer
 
 from latentsat import cli_bench, cli_lsa, cli_reductions, cli_service, cli_view
 from latentsat.cli_errors import DebugFlag, GuardedGroup
-from latentsat.output import emit, run_guarded, solve_options, write_beside
+from latentsat.output import OUTPUT, emit, run_guarded, solve_options, write_beside
 from latentsat.progress import QuietOption, progress
 from latentsat.view.pretty import print_answer
 from problems.errors import InvalidCertificate, InvalidOptions
@@ -48,6 +48,11 @@ def generate(
     ] = None,
     factor: Annotated[float | None, typer.Option(help="c > 0, for n = ceil(c N ln N)", show_default="none")] = None,
     noise: Annotated[float, typer.Option(help="ε: each label becomes another value with probability ε")] = 0.0,
+    max_violations: Annotated[
+        str | None,
+        typer.Option(help="samples the answer may leave unexplained: an integer, or minimize",
+                     show_default="0; minimize with --noise or --model topics"),
+    ] = None,
     vocabulary: Annotated[int, typer.Option(min=1, help="topics: words in the vocabulary (group 2)")] = 300,
     documents: Annotated[int, typer.Option(min=1, help="topics: documents (group 1)")] = 200,
     topics: Annotated[int, typer.Option(min=1, help="topics: topics (the classes of both groups)")] = 3,
@@ -55,9 +60,11 @@ def generate(
     within: Annotated[float, typer.Option(help="topics: weight of a topic's own words")] = 1.0,
     across: Annotated[float, typer.Option(help="topics: weight of every other word")] = 0.05,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
-    out: Annotated[Path | None, typer.Option(help="write here (.json or .npz)", show_default="stdout")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="write here (.json or .npz)", show_default="stdout", **OUTPUT)
+    ] = None,
     truth: Annotated[
-        Path | None, typer.Option(help="also write the planted truth (JSON) here", show_default="none")
+        Path | None, typer.Option(help="also write the planted truth (JSON) here", show_default="none", **OUTPUT)
     ] = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -96,6 +103,7 @@ def generate(
                 instance, truth_data = draw()
             except ValueError as exc:  # a generator's own check of its parameters: bad input, not our failure
                 raise InvalidOptions(str(exc), "--model") from exc
+            instance = _allowing(instance, max_violations, noise > 0 or model == "topics")
             report.stage("write")
             if truth is not None:
                 truth.write_text(json.dumps(truth_data))
@@ -107,6 +115,18 @@ def generate(
             emit(instance.to_json_dict())
 
     run_guarded(action)
+
+
+def _allowing(instance: PartitionInstance, max_violations: str | None, noisy: bool) -> PartitionInstance:
+    """The instance with `--max-violations` (default: 0, or "minimize" for noisy data, whose labels no partition
+    explains exactly)."""
+    chosen = max_violations if max_violations is not None else ("minimize" if noisy else "0")
+    if chosen != "minimize" and not chosen.isdigit():
+        raise InvalidOptions(f"expected an integer >= 0 or 'minimize', got {chosen!r}", "--max-violations")
+    allowed: int | str = chosen if chosen == "minimize" else int(chosen)
+    return PartitionInstance.from_arrays(
+        instance.sizes, instance.budgets, instance.tokens, instance.raw_labels, allowed, instance.label_tolerance  # type: ignore[arg-type]
+    )
 
 
 @app.command()
@@ -134,7 +154,7 @@ def solve(
     pretty: Annotated[bool, typer.Option(help="a readable table instead of JSON")] = False,
     bundle: Annotated[
         Path | None,
-        typer.Option(help="write {kind, instance, answer} here for `latentsat check`", show_default="none"),
+        typer.Option(help="write {kind, instance, answer} here for `latentsat check`", show_default="none", **OUTPUT),
     ] = None,
     quiet: QuietOption = False,
     inline_proof_max: Annotated[
@@ -156,10 +176,11 @@ def solve(
             backend=backend, solver=solver, time_limit=time_limit, unique=unique, proof=proof, checker=checker,
             num_workers=workers, seed=seed,
         )  # fmt: skip
+        started = time.perf_counter()  # reading a large instance counts against the time limit
         kind, instance = read_file(instance_path)
         named = backend or default_backend(instance)
         with progress(f"solving {instance_path.name} with {named}", quiet=quiet) as report:
-            solved = solve_instance(instance, options, progress=report.stage).model_dump(mode="json")
+            solved = solve_instance(instance, options, progress=report.stage, started=started).model_dump(mode="json")
             answer = write_beside(solved, instance_path, bundle, inline_proof_max)
             if bundle is not None:
                 data = {"kind": kind.name, "instance": instance.to_json_dict(), "answer": answer}
@@ -267,7 +288,7 @@ def _beside(certificate_path: Path, proof_path: Path | None) -> Callable[[str, s
 def encode(
     instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", **INPUT)],
     format: Annotated[str, typer.Option("--format", help="dimacs, wcnf, cpsat-text or cpsat-proto")] = "dimacs",
-    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout", **OUTPUT)] = None,
     time_limit: Annotated[float, typer.Option(help="wall seconds for the encoding, > 0")] = 60.0,
 ) -> None:
     """Export the encoding: DIMACS CNF (direct encoding), WCNF (minimize), or the CP-SAT model (text, or the

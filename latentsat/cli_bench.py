@@ -119,10 +119,11 @@ def _reporting(jobs: list[Job], report: Reporter) -> Callable[[Job, dict[str, An
 
 
 def _list(suites: dict, configs: list) -> None:
+    """The listing is the command's output: stdout (progress and notes go to stderr)."""
     for suite in suites.values():
         missing = suite.missing()
         note = f" (skipped: needs {', '.join(missing)})" if missing else ""
-        console.print(f"suite  {suite.name:10} {suite.summary}{note}")
+        print(f"suite  {suite.name:10} {suite.summary}{note}")
     for config in configs:
         note = "" if config.available() else " (backend not available here)"
-        console.print(f"solver {config.name:14} {config.summary}{note}")
+        print(f"solver {config.name:14} {config.summary}{note}")

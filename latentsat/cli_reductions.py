@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from latentsat.output import emit, run_guarded, write_beside
+from latentsat.output import OUTPUT, emit, run_guarded, write_beside
 from latentsat.progress import QuietOption, progress
 from problems.errors import InvalidInstance, InvalidOptions, UnknownKind
 
@@ -59,14 +59,16 @@ def reduce(
     k: Annotated[
         int | None, typer.Option("--k", help="colours K for a DIMACS graph", show_default="3 for a graph, else none")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="write the target here", show_default="stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the target here", show_default="stdout", **OUTPUT)] = None,
     map_path: Annotated[
-        Path | None, typer.Option("--map", help="write what `lift` needs here", show_default="none")
+        Path | None, typer.Option("--map", help="write what `lift` needs here", show_default="none", **OUTPUT)
     ] = None,
     format: Annotated[str, typer.Option("--format", help="json, or col (DIMACS graph, for R2)")] = "json",
     witness: Annotated[
         Path | None,
-        typer.Option(help="R3, dim ≤ 2: decide exactly and write a target solution here", show_default="none"),
+        typer.Option(
+            help="R3, dim ≤ 2: decide exactly and write a target solution here", show_default="none", **OUTPUT
+        ),
     ] = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -133,7 +135,7 @@ def lift(
             metavar="SOLUTION", help="an answer (`solve`), a colouring, or b and A (R3)", exists=True, dir_okay=False
         ),
     ],
-    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout")] = None,
+    out: Annotated[Path | None, typer.Option(help="write here", show_default="stdout", **OUTPUT)] = None,
 ) -> None:
     """Map a target solution back to the source, and verify it there (exit 2 if it does not solve the target)."""
     from reductions.wire import lift_json

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from latentsat.output import OUTPUT
 from latentsat.progress import QuietOption, progress
 
 AnswerArg = Annotated[
@@ -24,7 +25,7 @@ AnswerArg = Annotated[
 
 def plot(
     answer_path: AnswerArg,
-    out: Annotated[Path, typer.Option(help="the PNG to write")] = Path("structure.png"),
+    out: Annotated[Path, typer.Option(help="the PNG to write", **OUTPUT)] = Path("structure.png"),
     instance_path: Annotated[
         Path | None,
         typer.Option("--instance", help="the instance (.json or .npz)", show_default="the bundle's instance, if any"),

@@ -7,11 +7,13 @@ The command modules import this one (and `progress.py`, `view/`), never each oth
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import typer
 from pydantic import ValidationError
 from rich.console import Console
 
@@ -54,3 +56,21 @@ def write_beside(answer: dict[str, Any], instance_path: Path, bundle: Path | Non
         (folder / name).write_text(text)
         stderr.print(f"wrote {folder / name} ({len(text.encode())} bytes; the certificate names it)")
     return out
+
+
+def writable(path: Path | None) -> Path | None:
+    """A file a command will write, checked before any work (exit 2 naming the option, not lost work after): not
+    a folder, in a folder that exists and is writable."""
+    if path is None:
+        return None
+    folder = path.parent
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a folder, not a file")
+    if not folder.is_dir():
+        raise typer.BadParameter(f"the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise typer.BadParameter(f"the folder {folder} is not writable")
+    return path
+
+
+OUTPUT: dict[str, Any] = {"callback": writable}  # typer.Option(**OUTPUT) for a file a command writes

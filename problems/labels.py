@@ -48,12 +48,25 @@ def _array_labels(labels: np.ndarray) -> np.ndarray:
     if kind in "iu":
         return labels.astype(np.int64, copy=False)
     if kind == "f":
-        return labels.astype(np.float64, copy=False)
+        return _as_float64(labels)
     if kind == "U":
         return np.asarray(labels.tolist(), dtype=object)
     if kind == "O" and all(type(v) is str for v in labels.tolist()):
         return labels
     raise InvalidInstance(f"labels must be integers, floats or strings, got dtype {labels.dtype}", "labels")
+
+
+def _as_float64(labels: np.ndarray) -> np.ndarray:
+    """float16/32/64 widen exactly; a wider float (float128) only if every value is a float64, else two labels
+    the user told apart could merge."""
+    converted = labels.astype(np.float64, copy=False)
+    if labels.dtype.itemsize > 8:
+        differs = np.flatnonzero((converted.astype(labels.dtype) != labels) & np.isfinite(labels))
+        if differs.size:
+            s = int(differs[0])
+            message = f"label {labels[s]!r} ({labels.dtype}) has no exact float64 value; give float64 labels"
+            raise InvalidInstance(message, f"samples[{s}][-1]")
+    return converted
 
 
 def _list_labels(labels: list[Any]) -> np.ndarray:

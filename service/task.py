@@ -63,9 +63,10 @@ def solve_blob(kind: str, fmt: str, blob: bytes, options: dict[str, Any], parsed
     from service.formats import parse_instance
     from solvers.pipeline import solve
 
+    started = time.perf_counter()  # the job's time limit covers parsing its instance
     if parsed is None:
         parsed = parse_instance(kind, fmt, blob)
-    answer = solve(parsed, SolveOptions.model_validate(options))
+    answer = solve(parsed, SolveOptions.model_validate(options), started=started)
     return answer.model_dump(mode="json")  # type: ignore[no-any-return]
 
 

@@ -19,14 +19,17 @@ from solvers.run import Clock, Progress, no_progress
 from solvers.strategies import select_strategy
 
 
-def solve(instance: Any, options: SolveOptions | None = None, progress: Progress | None = None) -> Any:
+def solve(
+    instance: Any, options: SolveOptions | None = None, progress: Progress | None = None, started: float | None = None
+) -> Any:
     """Solve one instance of any registered kind and return a verified answer (never an unverified solution).
 
-    `progress(stage)` hears the stages of `solvers.run.STAGES` as the solve enters them. Raises the caller's
-    errors (`InvalidOptions`, `UnknownBackend`) before any work starts; a time-out is the status `unknown`.
+    `progress(stage)` hears the stages of `solvers.run.STAGES` as the solve enters them. `started`: when the time
+    limit began (`time.perf_counter()`; default now), so that reading the instance counts against it. Raises the
+    caller's errors (`InvalidOptions`, `UnknownBackend`) before any work starts; a time-out is the status `unknown`.
     """
     options = options or SolveOptions()
-    clock = Clock(options.time_limit)
+    clock = Clock(options.time_limit) if started is None else Clock(options.time_limit, started)
     strategy = select_strategy(instance, options)
     try:
         answer = strategy.run(instance, options, clock, progress or no_progress)

@@ -127,7 +127,7 @@ def test_spec_ids_are_unique_within_each_suite() -> None:
 def test_cli_lists_suites_and_rejects_unknown_names() -> None:
     runner = CliRunner()
     listing = runner.invoke(app, ["bench", "--list"])
-    assert listing.exit_code == 0 and "tiny" in listing.output and "gradient" in listing.output
+    assert listing.exit_code == 0 and "tiny" in listing.stdout and "gradient" in listing.stdout  # the output: stdout
     assert runner.invoke(app, ["bench", "--suite", "nope"]).exit_code == 2
     assert runner.invoke(app, ["bench", "--solvers", "nope"]).exit_code == 2
 

@@ -156,3 +156,42 @@ def test_every_encode_format_exports(format: str, tmp_path: Path) -> None:
 
             text_format.Parse(data.decode(), model)
         assert len(model.variables) > n_samples // 10 and len(model.constraints) > 0
+
+
+READ_OR_FOLDER = {("check", "--instance"), ("check", "--proof"), ("plot", "--instance"), ("serve", "--db"),
+                  ("bench", "--out")}  # fmt: skip
+
+
+def output_options() -> list[tuple[tuple[str, ...], str]]:
+    """Every option that names a file a command writes (a Path option that is not read and not a folder)."""
+    found = []
+    for path, command in COMMANDS:
+        for param in command.params:
+            is_path = param.param_type_name == "option" and base_type(hint(command, param.name)) is Path
+            if is_path and (path[-1], param.opts[0]) not in READ_OR_FOLDER:
+                found.append((path, param.opts[0]))
+    return found
+
+
+REQUIRED_FOR = {"generate": ["--factor", "4"], "solve": [str(EXAMPLE)], "encode": [str(EXAMPLE)], "lift": ["R1"],
+                "reduce": ["R1", str(EXAMPLE)], "plot": [str(EXAMPLE)]}  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "option"), output_options(), ids=lambda v: " ".join(v) if isinstance(v, tuple) else v)
+def test_an_output_in_a_missing_folder_is_exit_2_before_any_work(path: tuple[str, ...], option: str) -> None:
+    """`solve --unique --bundle /nonexistent/b.json` solved for 5.6 s, then lost the answer with exit 1."""
+    args = [*path, *REQUIRED_FOR.get(path[-1], []), option, "/nonexistent-folder/out.json"]
+    result = runner.invoke(app, args)
+    assert_one_line_error(result, 2)
+    assert option in result.stderr and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [([], 0), (["--noise", "0.05"], "minimize"), (["--noise", "0.05", "--max-violations", "7"], 7),
+     (["--model", "topics"], "minimize")],
+)  # fmt: skip
+def test_generate_writes_the_violations_its_data_needs(args: list[str], expected: int | str) -> None:
+    """`generate --noise` wrote `max_violations: 0`: a noisy instance that solved to `infeasible` (a tester)."""
+    result = runner.invoke(app, ["generate", "--size", "20", "--factor", "4", *args])
+    assert result.exit_code == 0 and json.loads(result.stdout)["max_violations"] == expected

@@ -209,3 +209,21 @@ def test_answers_give_back_exactly_the_users_labels(case: tuple[dict[str, Any], 
         table = {tuple(e.cell): e.label for e in answer.table or []}
         classes = answer.classes or [[]]
         assert all(same_label(table[(classes[0][t],)], y, tolerance) for t, y in spec["samples"])
+
+
+def test_npz_labels_wider_than_float64_keep_their_identity_or_are_refused() -> None:
+    """float128 labels 1 and 1 + 2⁻⁶⁰ merged into one (a tester's variant of issue 11 §2): refused, naming the
+    label; float128 values that are float64 values, and narrower floats, are read exactly."""
+    one = np.longdouble(1)
+
+    def archive(labels: np.ndarray) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(buffer, tokens=np.array([[0], [0]]), labels=labels, sizes=np.array([1]), classes=np.array([1]))
+        return buffer.getvalue()
+
+    if np.finfo(np.longdouble).eps < np.finfo(np.float64).eps:  # a platform whose long double is wider
+        with pytest.raises(InvalidInstance) as refused:
+            load_npz(archive(np.array([one, one + np.longdouble(2) ** -60])))
+        assert refused.value.field == "samples[1][-1]"
+    assert load_npz(archive(np.array([1, 2], dtype=np.longdouble))).n_labels == 2
+    assert load_npz(archive(np.array([1.5, 2], dtype=np.float16))).raw_labels.tolist() == [1.5, 2.0]

@@ -107,7 +107,18 @@ class LsaInstance:
     """A validated LSA recovery instance with exact values."""
 
     spec: LsaSpec
-    x: list[list[Fraction]]
+
+    @cached_property
+    def x(self) -> list[list[Fraction]]:
+        """X exactly: the given one, or X* of the Markov model, computed on first use (seconds at d = 6: the
+        solve computes it within its time limit, `solvers.strategies.lsa_common.LsaStrategy.run`)."""
+        if self.spec.x is not None:
+            return [[to_fraction(v) for v in row] for row in self.spec.x]
+        from problems.lsa.markov import x_star_cached
+
+        markov = self.spec.markov
+        assert markov is not None
+        return [list(row) for row in x_star_cached(self.spec.d, markov.n, to_fraction(markov.p)).x]
 
     @property
     def d(self) -> int:
@@ -157,14 +168,10 @@ def lsa_from_dict(data: Any) -> LsaInstance:
     limits.require(math.ceil(magnitude), "max_lsa_box", "box", "the box's largest |lo|, |hi|")
     if spec.markov is not None:
         limits.require(spec.d, "max_markov_d", "d", "d of a Markov-model instance")
+    instance = LsaInstance(spec)
     if spec.x is not None:
-        x = [[to_fraction(v) for v in row] for row in spec.x]
-    else:
-        from problems.lsa.markov import x_star_cached
-
-        assert spec.markov is not None
-        x = [list(row) for row in x_star_cached(spec.d, spec.markov.n, to_fraction(spec.markov.p)).x]
-    return LsaInstance(spec, x)
+        instance.x  # noqa: B018 (the given X is converted now, so a bad entry is refused before any work)
+    return instance
 
 
 def _field_path(loc: tuple[int | str, ...], message: str) -> str:

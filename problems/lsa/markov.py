@@ -31,7 +31,6 @@ basis of independent rows R of H: X = Rᵀ (R Rᵀ)⁻¹ r_R.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -322,10 +321,29 @@ def x_star(d: int, n: int, p: Fraction | int | str = Fraction(1, 2), reference: 
     return XStar(d, n, moments.p, rows, loss, rank, moments)
 
 
-@functools.lru_cache(maxsize=16)
+_KNOWN: dict[tuple[int, int, Fraction], XStar] = {}
+KNOWN_MAX = 16
+
+
 def x_star_cached(d: int, n: int, p: Fraction) -> XStar:
-    """x_star, memoised: X* at d = 6 takes about a minute, and solves of one (d, n, p) share it. Do not mutate."""
-    return x_star(d, n, p)
+    """x_star, memoised: X* at d = 6 takes seconds to a minute, and solves of one (d, n, p) share it. Do not
+    mutate."""
+    key = (d, n, Fraction(p))
+    if key not in _KNOWN:
+        remember_x_star(x_star(d, n, p))
+    return _KNOWN[key]
+
+
+def known_x_star(d: int, n: int, p: Fraction) -> bool:
+    """Whether X* of (d, n, p) is memoised (reading it costs nothing)."""
+    return (d, n, Fraction(p)) in _KNOWN
+
+
+def remember_x_star(value: XStar) -> None:
+    """Memoise an X* computed elsewhere (e.g. in a process bounded by a deadline); the oldest goes past 16."""
+    if len(_KNOWN) >= KNOWN_MAX:
+        _KNOWN.pop(next(iter(_KNOWN)))
+    _KNOWN[(value.d, value.n, Fraction(value.p))] = value
 
 
 def loss(moments: Moments, flat_x: list[Fraction]) -> Fraction:

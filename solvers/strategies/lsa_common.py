@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from problems.answers import Certificate, SolveOptions
-from problems.bilinear import fraction_text
+from problems.answers import AnswerStatus, Certificate, SolveOptions
+from problems.bilinear import fraction_text, to_fraction
 from problems.lsa.answer import LsaAnswer
 from problems.lsa.instance import LsaInstance
 from problems.lsa.structure import Radical
@@ -35,7 +35,11 @@ class LsaStrategy:
     solver: str
 
     def run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
-        answer = self._run(instance, options, clock, progress)
+        if not x_star_in_time(instance, clock):
+            answer = LsaAnswer(status=AnswerStatus.UNKNOWN, mode=instance.mode, message="the time limit ran out "
+                               "computing X* of the Markov model")  # fmt: skip
+        else:
+            answer = self._run(instance, options, clock, progress)
         return answer.model_copy(update={"stats": {"backend": self.backend, "strategy": self.name, **answer.stats}})
 
     def refuses(self, instance: LsaInstance) -> None:
@@ -43,6 +47,23 @@ class LsaStrategy:
 
     def _run(self, instance: LsaInstance, options: SolveOptions, clock: Clock, progress: Progress) -> LsaAnswer:
         raise NotImplementedError
+
+
+def x_star_in_time(instance: LsaInstance, clock: Clock) -> bool:
+    """Whether X* of a Markov-model instance is known, computing it (if not memoised) in a child process killed
+    at the deadline: its exact rational algebra cannot be interrupted in this process. True for a given X."""
+    from problems.lsa.markov import known_x_star, remember_x_star, x_star
+
+    markov = instance.spec.markov
+    if instance.spec.x is not None or markov is None or known_x_star(instance.d, markov.n, to_fraction(markov.p)):
+        return True
+    from solvers.child import ChildTimeout, run_in_child
+
+    try:
+        remember_x_star(run_in_child(x_star, (instance.d, markov.n, to_fraction(markov.p)), clock.left()))
+    except ChildTimeout:
+        return False
+    return True
 
 
 def split_exact(values: Sequence[Any], d: int) -> tuple[list[Any], list[list[Any]]]:

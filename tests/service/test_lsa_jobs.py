@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from service.client import Client
 from tests.service.server import KEY_A, Server
 
 AUTH = {"Authorization": f"Bearer {KEY_A}"}
@@ -52,3 +53,21 @@ def test_a_backend_the_mode_does_not_take_is_a_422_at_submission(server: Server,
         response = client.post("/v1/jobs", json=body)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == "options.backend"
+
+
+def test_x_star_is_computed_by_the_job_within_its_limit_not_at_submission(server: Server) -> None:
+    """d = 6: X* costs ≥ 9 s of CPU here. Submitting it froze the service (issue 11 §3, found by a tester):
+    the API now only validates, and the job computes X* in a child killed at its deadline."""
+    import time
+
+    heavy = {"kind": "lsa", "d": 6, "markov": {"n": 99, "p": "1/3"}, "mode": "best-fit"}
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=120) as client:
+        start = time.perf_counter()
+        response = client.post("/v1/jobs", json={"kind": "lsa", "instance": heavy, "options": {"time_limit": 1}})
+        assert response.status_code == 202 and time.perf_counter() - start < 5.0, response.text
+    with Client(server.url, KEY_A) as waiting:
+        job = waiting.wait(response.json()["id"], timeout=60)
+        assert job["state"] == "done", job
+        answer = waiting.result(job["id"])
+    assert answer["status"] == "unknown" and "computing X*" in answer["message"]
+    assert answer["stats"]["wall_s"] < 1 + 3.0  # the limit, and slack for a loaded machine

@@ -88,7 +88,7 @@ class GradientConfig:
         probes = min(self.probes, n_samples)
         rows = max(sizes) * max(probes, 1)
         features = max(probes, 1) * labels if probes else self.dim
-        predictions = rows * (groups + width + self.hidden + 2 * labels)
+        predictions = rows * (groups + labels) + min(rows, PREDICT_ROWS) * (width + self.hidden + 2 * labels)
         clustering = max(n * min(k, n) * features for n, k in zip(sizes, budgets, strict=True))
         table = math.prod(budgets) * labels
         return 8 * (4 * parameters + activations + predictions + clustering + table)

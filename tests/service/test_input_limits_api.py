@@ -68,7 +68,7 @@ def test_reductions_are_bounded_like_jobs(http: httpx.Client, name: str, source:
 
 
 SMALL = partition([{"size": 3, "classes": 2}], [[0, 1], [1, 1], [2, 0]])
-WIDE = partition([{"size": 2000, "classes": 2}] * 2, [[t, t, t % 2] for t in range(2000)])
+WIDE = partition([{"size": 50_000, "classes": 2}] * 2, [[t, t, t % 2] for t in range(5000)])
 
 
 @pytest.mark.parametrize(

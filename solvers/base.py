@@ -144,9 +144,12 @@ class Backend:
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         raise NotImplementedError
 
-    def check_fits(self, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int) -> None:
-        """Refuse (`InvalidOptions` naming `options.solver`) sample arrays of these dimensions that this configured
-        backend could not afford (a learner's memory), before they are built; by default everything fits."""
+    @classmethod
+    def check_fits(
+        cls, solver: str, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int
+    ) -> None:
+        """Refuse (`InvalidOptions` naming `options.solver`) sample arrays of these dimensions that this backend
+        with `solver` could not afford (a learner's memory), before anything is built; by default all fit."""
 
     def check_target(self, target: Any) -> str:
         """The target's kind, or `InvalidOptions` if this backend with its sub-solver cannot take it."""

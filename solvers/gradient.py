@@ -53,8 +53,11 @@ class GradientBackend(Backend):
 
         return learn_partition(target, GradientConfig.parse(self.solver), limits)
 
-    def check_fits(self, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int) -> None:
-        if self.solver != "adam":
+    @classmethod
+    def check_fits(
+        cls, solver: str, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int
+    ) -> None:
+        if solver != "adam":
             from solvers.embedding import GradientConfig
 
-            GradientConfig.parse(self.solver).check_memory(n_samples, sizes, budgets, n_labels)
+            GradientConfig.parse(solver).check_memory(n_samples, sizes, budgets, n_labels)

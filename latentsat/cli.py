@@ -231,12 +231,12 @@ def check(
 ) -> None:
     """Re-check an answer from scratch: the status decides what it must prove; re-encode, re-verify the solution,
     re-check the proof (inline or in the file the certificate names, against its SHA-256). Exit 1 if rejected."""
-    from problems.answers import Checker
     from problems.partition import read_input_file, read_json
     from solvers.checks import check_data
     from solvers.proof_files import attach
 
     def action() -> bool:
+        chosen = checker_option(checker)
         data = read_json(read_input_file(certificate_path, "CERT"), "CERT")
         if not isinstance(data, dict):
             raise InvalidCertificate("expected a JSON object: a bundle {instance, answer} or an answer", "CERT")
@@ -251,12 +251,22 @@ def check(
             answer_data = attach(answer_data, _beside(certificate_path, proof_path))
         with progress(f"checking {certificate_path.name}", quiet=quiet) as shown:
             shown.stage("check")
-            report = check_data(instance, answer_data, Checker(checker))
+            report = check_data(instance, answer_data, chosen, data.get("kind") if "instance" in data else None)
         emit({"ok": report.ok, "reason": report.reason, "checker": report.checker, "check_s": report.check_s})
         return bool(report.ok)
 
     if not run_guarded(action):
         raise typer.Exit(1)
+
+
+def checker_option(name: str) -> Any:
+    """`--checker` as a `Checker`, or `InvalidOptions` naming the option and its choices (exit 2)."""
+    from problems.answers import Checker
+
+    try:
+        return Checker(name)
+    except ValueError:
+        raise InvalidOptions(f"no checker {name!r}; use {', '.join(c.value for c in Checker)}", "--checker") from None
 
 
 def _read_instance(path: Path) -> Any:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from latentsat.output import emit, run_guarded
-from problems.bilinear import fraction_text, to_fraction
+from problems.bilinear import bounded_rational, fraction_text, to_fraction
 from problems.errors import InvalidOptions
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="LSA parameter recovery (SPEC §2).")
@@ -20,6 +20,7 @@ def xstar(
     p: Annotated[str, typer.Option("--p", help="initial-state probability, e.g. 0.5 or 1/2")] = "1/2",
 ) -> None:
     """Print the exact X* = H⁻¹ r (rational strings, m×d, rows (0,0), (0,1), ...), a float view and the min loss."""
+
     def action() -> None:
         emit(x_star_json(d, n, p))
 
@@ -34,7 +35,7 @@ def x_star_json(d: int, n: int, p: str) -> dict[str, Any]:
     if n < 1:
         raise InvalidOptions(f"n must be ≥ 1, got {n}", "n")
     try:
-        prob = to_fraction(p)
+        prob = to_fraction(bounded_rational(p))  # type: ignore[arg-type]
     except ValueError as exc:
         raise InvalidOptions(str(exc), "p") from exc
     if not 0 <= prob <= 1:

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's `--log-level` choices
+
 
 def serve(
     host: Annotated[str, typer.Option(help="address to bind", envvar="LATENTSAT_HOST")] = "127.0.0.1",
@@ -27,7 +29,7 @@ def serve(
             show_default="none: solve on this machine",
         ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[str, typer.Option(help=f"uvicorn log level: {', '.join(LOG_LEVELS)}")] = "info",
 ) -> None:
     """Run the HTTP service: a SQLite job store and warm local workers, with no external server; or, with --queue,
     jobs on Redis for `latentsat worker` processes on any machine. Other settings come from LATENTSAT_* environment
@@ -38,6 +40,9 @@ def serve(
     from service.app import create_app, settle_heap
     from service.config import Settings
 
+    if log_level not in LOG_LEVELS:
+        typer.echo(f"error: --log-level: no level {log_level!r}; use {', '.join(LOG_LEVELS)}", err=True)
+        raise typer.Exit(2)
     try:
         settings = Settings(host=host, port=port, workers=workers, db=db, pool=pool, queue=queue)
     except ValidationError as exc:

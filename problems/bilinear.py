@@ -7,14 +7,50 @@ The LSA map φ is the special case p = d+1, q = d, with one equation per (row (i
 
 from __future__ import annotations
 
+import decimal
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-Rational = int | str
+from problems.limits import RATIONAL_DIGITS_MAX
+
+_DECIMAL = re.compile(r"\s*[-+]?(?:[0-9_]*\.?[0-9_]*)(?:[eE]([-+]?[0-9_]+))?\s*")
+
+
+def bounded_rational(value: object) -> object:
+    """A rational as the caller wrote it, refused before any arithmetic if it is a boolean or too long to be exact
+    cheaply: a text of at most 2·`RATIONAL_DIGITS_MAX` + 20 characters whose decimal exponent is at most
+    `RATIONAL_DIGITS_MAX`, and at most `RATIONAL_DIGITS_MAX` digits in its numerator and its denominator.
+
+    >>> bounded_rational("3/7"), bounded_rational(-2)
+    ('3/7', -2)
+    >>> bounded_rational("1e-400")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1e-400' has a decimal exponent beyond ±40: a rational has at most 40 digits above and below the line
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"a rational is an integer or a 'p/q' string, not the boolean {str(value).lower()}")
+    limit = f"a rational has at most {RATIONAL_DIGITS_MAX} digits above and below the line"
+    if isinstance(value, str):
+        if len(value) > 2 * RATIONAL_DIGITS_MAX + 20:
+            raise ValueError(f"{value[:30]!r}... has {len(value)} characters: {limit}")
+        exponent = _DECIMAL.fullmatch(value)
+        if exponent and exponent.group(1) and abs(int(exponent.group(1).replace("_", ""))) > RATIONAL_DIGITS_MAX:
+            raise ValueError(f"{value!r} has a decimal exponent beyond ±{RATIONAL_DIGITS_MAX}: {limit}")
+    if isinstance(value, int | str):
+        exact = to_fraction(value)
+        if max(abs(exact.numerator), exact.denominator) >= 10**RATIONAL_DIGITS_MAX:
+            raise ValueError(f"{str(value)[:30]!r} has more than {RATIONAL_DIGITS_MAX} digits: {limit}")
+    return value
+
+
+# A rational on the wire: an integer, or a "p/q" or decimal string; never a boolean; bounded (`bounded_rational`).
+Rational = Annotated[int | str, BeforeValidator(bounded_rational)]
 
 
 def to_fraction(value: int | float | str | Fraction) -> Fraction:
@@ -32,21 +68,28 @@ def to_fraction(value: int | float | str | Fraction) -> Fraction:
 
 
 def fraction_text(value: Fraction) -> str:
-    """The wire form of an exact rational: "p/q", or "p" when integral."""
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    """The wire form of an exact rational: "p/q", or "p" when integral (any length: an exact result such as X*
+    may pass Python's 4300-digit guard on int → str, which protects parsing, not our own output)."""
+    if value.denominator == 1:
+        return _digits(value.numerator)
+    return f"{_digits(value.numerator)}/{_digits(value.denominator)}"
+
+
+def _digits(number: int) -> str:
+    return str(number) if number.bit_length() < 14_000 else str(decimal.Decimal(number))
 
 
 class BilinearEquation(BaseModel):
     """One equation Σ D[k,l] b_k A[l, column] = target; D is given sparsely as [k, l, value] triples."""
 
     model_config = ConfigDict(extra="forbid")
-    coefficients: list[tuple[int, int, Rational]] = Field(description="nonzero entries [k, l, D_kl] of D^(r)")
+    coefficients: list[tuple[int, int, int | str]] = Field(description="nonzero entries [k, l, D_kl] of D^(r)")
     column: int = Field(ge=0, description="j_r, the column of A the equation reads")
-    target: Rational = Field(description="X_r, an exact rational ('p/q' or integer)")
+    target: int | str = Field(description="X_r, an exact rational ('p/q' or integer)")
 
     @field_validator("target")
     @classmethod
-    def _target_is_rational(cls, value: Rational) -> Rational:
+    def _target_is_rational(cls, value: int | str) -> int | str:
         to_fraction(value)
         return value
 

@@ -32,10 +32,23 @@ def label_array(labels: list[Any] | np.ndarray) -> np.ndarray:
         bad = np.flatnonzero(~np.isfinite(raw))
         if bad.size:
             s = int(bad[0])
-            raise InvalidInstance(f"labels must be finite, got {raw[s]!r}", f"samples[{s}][-1]")
+            raise InvalidInstance(f"labels must be finite, got {shown(raw[s])}", f"samples[{s}][-1]")
     if raw.dtype == object:
         _check_unicode(raw)
     return raw
+
+
+def shown(value: Any) -> str:
+    """A value as the user wrote it, in a message: `NaN`, `inf`, `-inf`, or the Python value's repr (never
+    numpy's `np.float64(nan)`).
+
+    >>> shown(np.float64("nan")), shown(np.float32("-inf")), shown(np.int64(3)), shown("a")
+    ('NaN', '-inf', '3', "'a'")
+    """
+    plain = value.item() if isinstance(value, np.generic) else value
+    if isinstance(plain, float) and not np.isfinite(plain):
+        return "NaN" if np.isnan(plain) else ("inf" if plain > 0 else "-inf")
+    return repr(plain)
 
 
 def _array_labels(labels: np.ndarray) -> np.ndarray:
@@ -109,7 +122,7 @@ def check_tolerance(tolerance: float | None, field: str = "label_tolerance") -> 
     if tolerance is None:
         return None
     if type(tolerance) is not float or not (np.isfinite(tolerance) and tolerance > 0):
-        raise InvalidInstance(f"must be a finite number > 0, got {tolerance!r}", field)
+        raise InvalidInstance(f"must be a finite number > 0, got {shown(tolerance)}", field)
     return tolerance
 
 

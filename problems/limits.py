@@ -24,6 +24,7 @@ from problems.errors import InstanceTooLarge
 INT64_MAX = 2**63 - 1  # integers on the wire are int64: tokens, sizes, classes, max_violations, integer labels
 INT64_MIN = -(2**63)
 SEED_MAX = 2**31 - 1  # CP-SAT's `random_seed` is an int32; one range for every backend
+RATIONAL_DIGITS_MAX = 40  # digits of a rational's numerator and denominator on the wire ("1e-400" is refused)
 
 
 class InputLimits(BaseSettings):
@@ -56,6 +57,17 @@ class InputLimits(BaseSettings):
         default=6, ge=1, description="d of an lsa instance given by `markov`: exact X* costs grow steeply with d"
     )
     max_grid_values: int = Field(default=64, ge=1, description="values of an lsa exact-grid")
+    max_lsa_box: int = Field(
+        default=10**6,
+        ge=1,
+        description="|lo| and |hi| of an lsa real-mode box: the MILP's big-M constants (MathOpt's solvers fail on "
+        "bounds near 1e20 and lose precision long before)",
+    )
+    max_gradient_bytes: int = Field(
+        default=2 * 2**30,
+        ge=2**20,
+        description="estimated working memory of the gradient baseline (`mlp`: model, batch, probes, k-means)",
+    )
     max_points: int = Field(
         default=2_000, ge=1, description="|P| + |Q|, and the dimension, of a separability source (R3), each"
     )

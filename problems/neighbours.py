@@ -112,7 +112,8 @@ def distinct_label_witness(instance: PartitionInstance) -> list[int] | None:
 def is_distinct_label_witness(instance: PartitionInstance, samples: Sequence[int]) -> bool:
     """Check a witness from `distinct_label_witness` against the raw samples (labels compared as the verifier does)."""
     cells = cell_count(instance.budgets)
-    rows = np.asarray(list(samples), dtype=np.int64)
-    if len(rows) != cells + 1 or rows.min(initial=0) < 0 or rows.max(initial=0) >= instance.n_samples:
-        return False
+    samples = list(samples)
+    if len(samples) != cells + 1 or not all(type(s) is int and 0 <= s < instance.n_samples for s in samples):
+        return False  # checked before numpy: an index beyond int64 would overflow the conversion
+    rows = np.asarray(samples, dtype=np.int64)
     return len(np.unique(instance.label_ids[rows])) == len(rows) and len(np.unique(rows)) == len(rows)

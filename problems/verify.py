@@ -68,7 +68,10 @@ def _class_arrays(instance: PartitionInstance, classes: Sequence[Sequence[int]])
         return None, f"{len(classes)} class maps for {instance.n_groups} groups"
     arrays = []
     for i, group_classes in enumerate(classes):
-        array = np.asarray(group_classes, dtype=np.int64)
+        try:
+            array = np.asarray(group_classes, dtype=np.int64)
+        except (OverflowError, TypeError, ValueError):
+            return None, f"group {i}: classes must be integers in 0..{instance.budgets[i] - 1}"
         if array.shape != (instance.sizes[i],):
             return None, f"group {i}: {array.shape} classes for {instance.sizes[i]} tokens"
         if array.size and (array.min() < 0 or array.max() >= instance.budgets[i]):

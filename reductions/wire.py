@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from problems.answers import Answer, AnswerStatus
-from problems.bilinear import BilinearSolution, fraction_text, to_fraction, verify_bilinear
+from problems.bilinear import BilinearSolution, bounded_rational, fraction_text, to_fraction, verify_bilinear
 from problems.cnf_formula import CnfSolution, formula_from_dict, verify_assignment
 from problems.errors import InvalidInstance, VerificationFailed, from_validation_error
 from problems.graph import ColouringSolution, colouring_from_dict, verify_colouring
@@ -111,11 +111,14 @@ def _bilinear_solution(data: Any) -> BilinearSolution:
     if not isinstance(data, dict) or "b" not in data or "a" not in data:
         raise InvalidInstance("expected {'b': [...], 'a': [[...], ...]} with exact rationals", "solution")
     try:
-        return BilinearSolution(
-            [to_fraction(v) for v in data["b"]], [[to_fraction(v) for v in row] for row in data["a"]]
-        )
+        return BilinearSolution([_exact(v) for v in data["b"]], [[_exact(v) for v in row] for row in data["a"]])
     except (ValueError, TypeError) as exc:
         raise InvalidInstance(str(exc), "solution") from exc
+
+
+def _exact(value: Any) -> Fraction:
+    """A caller's rational, bounded before any arithmetic (no booleans, no 10^(10^9))."""
+    return to_fraction(bounded_rational(value))
 
 
 def _no_solution(entry: ReductionEntry, answer: Answer) -> dict[str, Any]:

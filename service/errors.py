@@ -144,7 +144,8 @@ def install_error_handlers(app: FastAPI, retry_after: int) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), **(exc.headers or {}))
+        field = "body" if exc.status_code == 400 else None  # a 400 is a body that could not be read at all
+        return error_response(exc.status_code, code, str(exc.detail), field, **(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:

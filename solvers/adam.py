@@ -57,7 +57,7 @@ def fit_adam(target: FitTarget, limits: Limits) -> SolveResult:
             m_hat = moments[i] / (1 - beta1**step)
             v_hat = squares[i] / (1 - beta2**step)
             params[i] = params[i] - LEARNING_RATE * m_hat / (np.sqrt(v_hat) + eps)
-        if step % 500 == 0 and time.perf_counter() - start > limits.seconds:
+        if time.perf_counter() - start > limits.seconds:  # every step: one costs microseconds (d ≤ 12)
             break
     value, b, a = best
     return SolveResult(

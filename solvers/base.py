@@ -144,6 +144,13 @@ class Backend:
     def solve(self, target: Any, limits: Limits) -> SolveResult:
         raise NotImplementedError
 
+    @classmethod
+    def check_fits(
+        cls, solver: str, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int
+    ) -> None:
+        """Refuse (`InvalidOptions` naming `options.solver`) sample arrays of these dimensions that this backend
+        with `solver` could not afford (a learner's memory), before anything is built; by default all fit."""
+
     def check_target(self, target: Any) -> str:
         """The target's kind, or `InvalidOptions` if this backend with its sub-solver cannot take it."""
         kind = target_kind(target)

@@ -211,7 +211,7 @@ def _check_alternative(instance: PartitionInstance, answer: Answer) -> None:
     assert answer.alternative is not None
     try:
         table = induced_table(instance, [np.asarray(c, dtype=np.int64) for c in answer.alternative])
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, OverflowError, TypeError):
         raise Rejected("alternative rejected: its class maps do not fit the instance's groups") from None
     entries = [(cell, instance.label_values[v]) for cell, v in (table or {}).items()]
     require(

@@ -123,9 +123,9 @@ def _best_fit_solution(instance: LsaInstance, answer: LsaAnswer, b: list[Exact],
     optimum = _x_star(instance)
     excess = loss_excess(optimum.moments.h, optimum.flat, [v for row in phi(b, a) for v in row])
     require(answer.loss_excess == fraction_text(excess), f"loss_excess is {fraction_text(excess)}, recomputed")
-    require(answer.loss_excess_float == float(excess), "loss_excess_float is not the float of loss_excess")
+    require(answer.loss_excess_float == _float(excess), "loss_excess_float is not the float of loss_excess")
     require(answer.lower_bound == "0", "the only lower bound re-derived is 0 (H is positive semidefinite)")
-    require(answer.gap == float(excess), "gap must be loss_excess − lower_bound")
+    require(answer.gap == _float(excess), "gap must be loss_excess − lower_bound")
     _require_absent(answer, ("residual",))
     return f"solved: loss excess {float(excess):.6g} recomputed exactly; lower bound 0"
 
@@ -143,9 +143,17 @@ def _values(answer: LsaAnswer, d: int) -> tuple[list[Exact], list[list[Exact]]]:
     require(len(answer.a) == d + 1 and all(len(row) == d for row in answer.a), f"A must be {d + 1}×{d}")
     b = [_parse(text) for text in answer.b]
     a = [[_parse(text) for text in row] for row in answer.a]
-    require(answer.b_float in (None, [float(v) for v in b]), "b_float is not the float view of b")
-    require(answer.a_float in (None, [[float(v) for v in row] for row in a]), "a_float is not the float view of A")
+    require(answer.b_float in (None, [_float(v) for v in b]), "b_float is not the float view of b")
+    require(answer.a_float in (None, [[_float(v) for v in row] for row in a]), "a_float is not the float view of A")
     return b, a
+
+
+def _float(value: Exact) -> float:
+    """The float view of an exact value, or a rejection if it has none (beyond ±1.8e308: no latentsat answer)."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise Rejected("an entry of b or A lies beyond the float range") from None
 
 
 def _parse(text: str) -> Exact:
@@ -172,7 +180,8 @@ def _require_in_box(instance: LsaInstance, b: Sequence[Exact], a: Sequence[Seque
     lo, hi = instance.box
     for value in [*b, *(e for row in a for e in row)]:
         inside = _sign(_radical(value) - lo) >= 0 and _sign(_radical(value) - hi) <= 0
-        require(inside, f"an entry of b or A ({float(value):.6g}) is outside the box [{lo}, {hi}]")
+        if not inside:
+            raise Rejected(f"an entry of b or A ({_float(value):.6g}) is outside the box [{lo}, {hi}]")
 
 
 def _sign(value: Radical) -> int:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from problems.answers import Answer, AnswerStatus, Certificate, TableEntry
 from problems.cnf_formula import verify_assignment
 from problems.graph import verify_colouring
+from problems.limits import INT64_MAX, INT64_MIN
 from problems.separability import Plane, TwoPlanes, separates
 from solvers.certificates import CheckReport, check_answer
 from solvers.proofs import Checker
@@ -94,15 +95,21 @@ def _ints(values: Any) -> list[int]:
 
 
 def _fraction(value: Any) -> Any:
-    from problems.bilinear import to_fraction
+    from problems.bilinear import bounded_rational, to_fraction
 
-    require(isinstance(value, int | str) and len(str(value)) <= 200, f"{str(value)[:40]!r} is not an exact rational")
-    return to_fraction(value)
+    require(isinstance(value, int | str), f"{str(value)[:40]!r} is not an exact rational")
+    try:
+        return to_fraction(bounded_rational(value))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise Rejected(f"the lifted solution is malformed: {exc}") from None
 
 
-def check_data(instance_data: Any, answer_data: Any, checker: Checker = Checker.AUTO) -> CheckReport:
+def check_data(
+    instance_data: Any, answer_data: Any, checker: Checker = Checker.AUTO, bundle_kind: Any = None
+) -> CheckReport:
     """Check a decoded answer against an instance (decoded JSON, or already parsed), or against a reduction map
-    for a lifted answer (one that names its `reduction`).
+    for a lifted answer (one that names its `reduction`). `bundle_kind`: the `kind` a bundle states beside its
+    instance, which must be the instance's kind.
 
     Raises our `InvalidInstance` family when the instance itself is invalid (the CLI's exit 2); every fault of
     the answer is a rejected `CheckReport` (exit 1).
@@ -110,15 +117,32 @@ def check_data(instance_data: Any, answer_data: Any, checker: Checker = Checker.
     if not isinstance(answer_data, dict):
         return CheckReport(False, "an answer is a JSON object")
     try:
+        _no_huge_integers(answer_data, "answer")
         if "reduction" in answer_data:
             return _lifted(instance_data, answer_data, checker)
         kind, instance = _kind_and_instance(instance_data)
+        stated = bundle_kind if bundle_kind is None else str(bundle_kind)[:40]
+        require(stated in (None, kind.name), f"kind: the bundle says {stated!r}, its instance is {kind.name!r}")
         if kind.check is None:
             return CheckReport(False, f"answers of kind {kind.name!r} have no checker")
         report: CheckReport = kind.check(instance, _strict(kind.answer_type, answer_data), checker)
         return report
     except Rejected as exc:
         return CheckReport(False, str(exc))
+
+
+def _no_huge_integers(data: Any, where: str) -> None:
+    """Every integer of an answer is an int64 (indices, classes, counts, literals, labels), so the numpy arrays
+    the checks build from them cannot overflow: a larger one is a malformed answer, rejected here."""
+    stack = [(data, where)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((item, f"{path}.{key}") for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+        elif type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+            raise Rejected(f"{path} holds {str(value)[:30]}, outside int64: no latentsat answer has such a number")
 
 
 def _kind_and_instance(instance_data: Any) -> tuple[Any, Any]:

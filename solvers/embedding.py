@@ -26,11 +26,26 @@ from reductions.partition_to_samples import SampleArrays
 from solvers.base import Limits, SolveResult, Status
 
 CLUSTER_RESERVE_S = 0.5  # wall seconds kept back from training for clustering and the table
+PREDICT_ROWS = 4096  # probe rows predicted between two looks at the deadline
+
+
+# The range of each hyperparameter (inclusive), checked when the option is read (exit 2 / HTTP 422, before work).
+RANGES: dict[str, tuple[float, float]] = {
+    "dim": (1, 256),
+    "hidden": (1, 4096),
+    "steps": (1, 10_000_000),
+    "batch": (1, 1_000_000),
+    "lr": (1e-8, 10.0),
+    "weight_decay": (0.0, 10.0),
+    "restarts": (1, 1000),
+    "probes": (0, 4096),
+}
 
 
 @dataclass(frozen=True)
 class GradientConfig:
-    """Hyperparameters; the `solver` option sets them as `mlp` or `mlp:dim=2,steps=2000,...`."""
+    """Hyperparameters; the `solver` option sets them as `mlp` or `mlp:dim=2,steps=2000,...`, each within
+    `RANGES` (floats finite). The memory they need on an instance is `memory_bytes`, checked before training."""
 
     dim: int = 2
     hidden: int = 64
@@ -56,9 +71,39 @@ class GradientConfig:
                 values[key] = float(raw) if types[key] == "float" else int(raw)
             except ValueError as exc:
                 raise InvalidOptions(f"gradient parameter {key}={raw!r} is not a number", "options.solver") from exc
-            if values[key] <= 0 and key not in ("weight_decay", "probes"):
-                raise InvalidOptions(f"gradient parameter {key} must be positive, got {raw}", "options.solver")
+            low, high = RANGES[key]
+            if not low <= values[key] <= high:  # NaN fails both comparisons; ±inf the range
+                raise InvalidOptions(f"gradient parameter {key} must lie in [{low:g}, {high:g}], got {raw}",
+                                     "options.solver")  # fmt: skip
         return cls(**values)
+
+    def memory_bytes(self, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int) -> int:
+        """An upper estimate of the float64 working memory (bytes): parameters with their gradient and two Adam
+        moments, one batch's activations, the probe rows and predictions of the largest group, k-means' distance
+        matrix, and the majority table's counts."""
+        labels, groups, width = max(n_labels, 2), len(sizes), len(sizes) * self.dim
+        parameters = sum(sizes) * self.dim + width * self.hidden + self.hidden + self.hidden * labels + labels
+        batch = min(self.batch, n_samples)
+        activations = batch * (2 * width + 3 * self.hidden + 3 * labels + groups)
+        probes = min(self.probes, n_samples)
+        rows = max(sizes) * max(probes, 1)
+        features = max(probes, 1) * labels if probes else self.dim
+        predictions = rows * (groups + labels) + min(rows, PREDICT_ROWS) * (width + self.hidden + 2 * labels)
+        clustering = max(n * min(k, n) * features for n, k in zip(sizes, budgets, strict=True))
+        table = math.prod(budgets) * labels
+        return 8 * (4 * parameters + activations + predictions + clustering + table)
+
+    def check_memory(self, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int) -> None:
+        """Refuse, naming `options.solver`, a configuration whose `memory_bytes` exceed `max_gradient_bytes`."""
+        from problems.limits import active_limits
+
+        need, bound = self.memory_bytes(n_samples, sizes, budgets, n_labels), active_limits().max_gradient_bytes
+        if need > bound:
+            raise InvalidOptions(
+                f"the gradient model needs about {need / 2**20:.0f} MiB on this instance, above the limit of "
+                f"{bound / 2**20:.0f} MiB (lower dim, hidden, batch or probes, or set LATENTSAT_MAX_GRADIENT_BYTES)",
+                "options.solver",
+            )
 
 
 def learn_partition(target: SampleArrays, config: GradientConfig, limits: Limits) -> SolveResult:
@@ -67,12 +112,14 @@ def learn_partition(target: SampleArrays, config: GradientConfig, limits: Limits
     `assignment`: a class per token (group by group), then a label id per cell (-1 unset), as `PartitionToSamples`
     decodes it.
     """
+    config.check_memory(len(target.labels), target.sizes, target.budgets, target.n_labels)
     start = time.perf_counter()
     deadline = start + max(limits.seconds - CLUSTER_RESERVE_S, 0.0)
     rng = np.random.default_rng(limits.seed)
     params, train_stats = train(target, config, rng, deadline)
-    features = cluster_features(params, target, config, rng)
-    classes = [kmeans(f, k, rng, config.restarts) for f, k in zip(features, target.budgets, strict=True)]
+    end = start + limits.seconds
+    features = cluster_features(params, target, config, rng, end - CLUSTER_RESERVE_S / 2)
+    classes = [kmeans(f, k, rng, config.restarts, end) for f, k in zip(features, target.budgets, strict=True)]
     table, explained = majority_table(target, classes)
     status = Status.SATISFIABLE if explained == len(target.labels) else Status.UNKNOWN
     assignment = [int(k) for group in classes for k in group] + [int(v) for v in table]
@@ -104,34 +151,39 @@ def train(
     target: Any, config: GradientConfig, rng: np.random.Generator, deadline: float
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Adam on minibatches of the cross-entropy; stops after `config.steps` steps (rounded up to whole epochs) or at
-    `deadline`."""
+    `deadline`, checked after every step (a step is bounded by `GradientConfig.memory_bytes`)."""
     tokens, labels, sizes = target.tokens, target.labels, target.sizes
     params = Params.init(sizes, max(target.n_labels, 2), config, rng)
     adam = Adam(params.tensors, config.lr)
-    n, epochs_done, loss = len(labels), 0, float("nan")
-    while adam.t < config.steps:
+    n, epochs_done, loss, out_of_time = len(labels), 0, float("nan"), False
+    while adam.t < config.steps and not out_of_time:
         order = rng.permutation(n)
-        total = 0.0
+        total, seen = 0.0, 0
         for begin in range(0, n, config.batch):
             batch = order[begin : begin + config.batch]
             batch_loss, grads = loss_and_grads(params.tensors, tokens[batch], labels[batch], sizes, config)
             adam.step(params.tensors, grads)
-            total += batch_loss * len(batch)
-        epochs_done += 1
-        loss = total / n
-        if time.perf_counter() > deadline:
-            break
+            total, seen = total + batch_loss * len(batch), seen + len(batch)
+            if time.perf_counter() > deadline:
+                out_of_time = True
+                break
+        epochs_done += not out_of_time
+        loss = total / max(seen, 1)
     stats = {"epochs": epochs_done, "steps": adam.t, "train_loss": round(loss, 6), "dim": config.dim}
     return params.tensors, stats
 
 
 def cluster_features(
-    tensors: dict[str, np.ndarray], target: Any, config: GradientConfig, rng: np.random.Generator
+    tensors: dict[str, np.ndarray],
+    target: Any,
+    config: GradientConfig,
+    rng: np.random.Generator,
+    deadline: float = math.inf,
 ) -> list[np.ndarray]:
     """Per group, the points k-means clusters: the embeddings, or (probes > 0) each token's predicted label
     distribution on `probes` sample contexts with its own slot replaced by the token. Tokens of one class have
     the same conditional label law, so a model that fits the data maps them to the same profile even when their
-    embeddings lie apart."""
+    embeddings lie apart. Past `deadline` (checked every `PREDICT_ROWS` rows), a group falls back to its embeddings."""
     groups = range(len(target.sizes))
     if config.probes == 0:
         return [tensors[f"e{i}"] for i in groups]
@@ -140,8 +192,14 @@ def cluster_features(
     for i in groups:
         rows = np.repeat(contexts[None, :, :], target.sizes[i], axis=0)  # (N_i, probes, I)
         rows[:, :, i] = np.arange(target.sizes[i])[:, None]
-        probs = predict(tensors, rows.reshape(-1, len(target.sizes)), config.dim)
-        features.append(probs.reshape(target.sizes[i], -1))
+        flat = rows.reshape(-1, len(target.sizes))
+        parts = []
+        for begin in range(0, len(flat), PREDICT_ROWS):
+            if time.perf_counter() > deadline:
+                break
+            parts.append(predict(tensors, flat[begin : begin + PREDICT_ROWS], config.dim))
+        done = sum(len(part) for part in parts) == len(flat)
+        features.append(np.concatenate(parts).reshape(target.sizes[i], -1) if done else tensors[f"e{i}"])
     return features
 
 
@@ -204,17 +262,28 @@ class Adam:
 # ---------------------------------------------------------------- clustering and the table
 
 
-def kmeans(points: np.ndarray, k: int, rng: np.random.Generator, restarts: int, iterations: int = 100) -> np.ndarray:
-    """Lloyd's k-means with k-means++ seeding; the restart with the least inertia wins. Returns a label per point."""
+def kmeans(
+    points: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    restarts: int,
+    deadline: float = math.inf,
+    iterations: int = 100,
+) -> np.ndarray:
+    """Lloyd's k-means with k-means++ seeding; the restart with the least inertia wins. Returns a label per point.
+    Past `deadline` (a `time.perf_counter()` value) it stops after the current iteration of the first restart."""
     k = min(k, len(points))
     best_labels, best_inertia = np.zeros(len(points), dtype=np.int64), math.inf
-    for _ in range(restarts):
+    for restart in range(restarts):
+        if restart and time.perf_counter() > deadline:
+            break
         centres = _kmeans_plus_plus(points, k, rng)
         labels = np.zeros(len(points), dtype=np.int64)
         for _ in range(iterations):
             distances = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
             new_labels = distances.argmin(axis=1)
-            if np.array_equal(new_labels, labels) and _ > 0:
+            if (np.array_equal(new_labels, labels) and _ > 0) or time.perf_counter() > deadline:
+                labels = new_labels
                 break
             labels = new_labels
             for c in range(k):

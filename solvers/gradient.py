@@ -52,3 +52,12 @@ class GradientBackend(Backend):
         from solvers.embedding import GradientConfig, learn_partition
 
         return learn_partition(target, GradientConfig.parse(self.solver), limits)
+
+    @classmethod
+    def check_fits(
+        cls, solver: str, n_samples: int, sizes: tuple[int, ...], budgets: tuple[int, ...], n_labels: int
+    ) -> None:
+        if solver != "adam":
+            from solvers.embedding import GradientConfig
+
+            GradientConfig.parse(solver).check_memory(n_samples, sizes, budgets, n_labels)

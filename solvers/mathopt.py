@@ -6,7 +6,7 @@ import datetime
 import time
 from typing import Any, ClassVar
 
-from problems.errors import InvalidOptions
+from problems.errors import InvalidOptions, SolverFailed
 from solvers.base import Backend, Limits, SolveResult, Status, importable
 
 # CP-SAT is left out: it rounds continuous variables to a scaled integer grid, so its INFEASIBLE is unsound here.
@@ -45,7 +45,10 @@ class MathOptBackend(Backend):
             random_seed=limits.seed,
         )
         start = time.perf_counter()
-        native = mathopt.solve(target, solver_type, params=params)
+        try:
+            native = mathopt.solve(target, solver_type, params=params)
+        except Exception as exc:  # MathOpt raises its solver's refusals (e.g. a bound it takes for infinite)
+            raise SolverFailed(f"the MILP solver {self.solver} failed: {_reason(exc)}") from exc
         result = SolveResult(_status(native, target), wall_s=time.perf_counter() - start)
         result.stats = {"solver": self.solver, "termination": native.termination.reason.name}
         if result.status in (Status.SATISFIABLE, Status.OPTIMAL):
@@ -75,3 +78,10 @@ def _status(native: Any, target: Any) -> Status:
     ):
         return Status.UNKNOWN
     raise RuntimeError(f"MathOpt returned {reason.name}: our model bug")
+
+
+def _reason(exc: Exception) -> str:
+    """A one-line reason; OR-Tools 9.15 turns a solver's `StatusNotOk` into an AttributeError about its own
+    `canonical_code`, so the solver's message is in the exception's context."""
+    cause = exc.__context__ if isinstance(exc, AttributeError) and exc.__context__ is not None else exc
+    return " ".join(str(cause).split())[:300] or type(cause).__name__

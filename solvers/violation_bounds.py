@@ -231,7 +231,7 @@ def check_bound_certificate(
     for index, part in enumerate(certificate.parts):
         try:
             cnf = entry.build().forward_part(instance, part.samples, part.at_least)
-        except ValueError as exc:
+        except (ValueError, IndexError, OverflowError) as exc:  # a malformed part is a rejection, not a crash
             return False, f"part {index}: {exc}"
         text = dimacs(cnf.clauses)
         if sha256_text(text) != part.cnf_sha256:

@@ -195,3 +195,55 @@ def test_generate_writes_the_violations_its_data_needs(args: list[str], expected
     """`generate --noise` wrote `max_violations: 0`: a noisy instance that solved to `infeasible` (a tester)."""
     result = runner.invoke(app, ["generate", "--size", "20", "--factor", "4", *args])
     assert result.exit_code == 0 and json.loads(result.stdout)["max_violations"] == expected
+
+
+def lsa_file(folder: Path, **fields: Any) -> str:
+    path = folder / "lsa.json"
+    path.write_text(json.dumps({"kind": "lsa", "d": 2, **fields}))
+    return str(path)
+
+
+BOTH = {"markov": {"n": 100, "p": "1/2"}, "mode": "best-fit", "x": [["0", "0"]] * 6}
+HUGE_BOX = {"x": [["2"], ["5"], ["3"]], "d": 1, "mode": "real", "box": ["-1" + "0" * 30, "1" + "0" * 30]}
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["check", str(EXAMPLE), "--checker", "foo"], "--checker"),  # ValueError: internal error, exit 1
+        (["lsa", "xstar", "--d", "3", "--n", "100", "--p", "1e-400"], "p"),  # the 4300-digit ValueError
+        (["lsa", "xstar", "--p", "true"], "p"),
+        (["serve", "--log-level", "foo", "--port", "18950"], "--log-level"),  # a KeyError from uvicorn
+        *(
+            (["solve", str(EXAMPLE), "--backend", "gradient", "--solver", f"mlp:{setting}"], "options.solver")
+            for setting in ("probes=-1", "lr=nan", "lr=inf", "weight_decay=nan", "hidden=100000000", "dim=99999")
+        ),
+    ],
+)
+def test_bad_options_are_exit_2_naming_the_option(args: list[str], field: str) -> None:
+    result = runner.invoke(app, args)
+    assert_one_line_error(result, 2)
+    assert f" {field}: " in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        (BOTH, "x"),  # best-fit fitted X* silently and the bundle recorded x
+        ({"markov": {"n": 100, "p": "1"}, "mode": "best-fit"}, "markov.p"),  # LinAlgError: exit 1
+        ({"x": [[True, "0"]] + [["0", "0"]] * 5}, "x[0][0]"),  # true was read as 1
+        (HUGE_BOX, "box"),  # MathOpt's StatusNotOk became an AttributeError: exit 1
+    ],
+)
+def test_bad_lsa_instances_are_exit_2_naming_the_field(fields: dict[str, Any], field: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["solve", lsa_file(tmp_path, **fields), "--time-limit", "10"])
+    assert_one_line_error(result, 2)
+    assert f" {field}: " in result.stderr, result.stderr
+
+
+def test_a_gradient_model_too_large_for_the_instance_is_refused_before_work() -> None:
+    solver = "mlp:dim=256,hidden=4096,probes=4096"
+    result = runner.invoke(app, ["solve", str(EXAMPLE), "--backend", "gradient", "--solver", solver],
+                           env={"LATENTSAT_MAX_GRADIENT_BYTES": str(64 * 2**20)})  # fmt: skip
+    assert_one_line_error(result, 2)
+    assert "options.solver" in result.stderr and "LATENTSAT_MAX_GRADIENT_BYTES" in result.stderr

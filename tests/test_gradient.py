@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import fields
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,8 +17,9 @@ from problems.partition import PartitionInstance
 from problems.verify import canonical_classes, constrained_mask, verify_partition
 from reductions.partition_to_samples import PartitionToSamples
 from solvers.certificates import check_answer
-from solvers.embedding import GradientConfig, kmeans
+from solvers.embedding import RANGES, GradientConfig, cluster_features, kmeans, train
 from solvers.pipeline import solve
+from solvers.strategies import select_strategy
 from tests.strategies import tiny_partition_instances
 
 FAST = "mlp:steps=150,hidden=16,restarts=3"
@@ -47,11 +51,67 @@ def test_gradient_refuses_to_prove_uniqueness() -> None:
         solve(instance, SolveOptions(backend="gradient", unique=True))
 
 
-@pytest.mark.parametrize("text", ["cnn", "mlp:dim=0", "mlp:depth=3", "mlp:lr=fast"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cnn", "mlp:dim=0", "mlp:depth=3", "mlp:lr=fast",
+        # outside RANGES (issue 11 §3): each was accepted and ran (or died out of memory / with a ValueError)
+        "mlp:probes=-1", "mlp:lr=nan", "mlp:lr=inf", "mlp:lr=0", "mlp:weight_decay=nan", "mlp:weight_decay=-1",
+        "mlp:hidden=100000000", "mlp:dim=99999", "mlp:batch=10000000", "mlp:restarts=0", "mlp:steps=0",
+    ],
+)  # fmt: skip
 def test_bad_gradient_parameters_name_the_solver_option(text: str) -> None:
     with pytest.raises(InvalidOptions) as error:
         GradientConfig.parse(text)
     assert error.value.field == "options.solver"
+
+
+def test_every_gradient_parameter_has_a_range_that_holds_its_default() -> None:
+    default = GradientConfig()
+    assert set(RANGES) == {f.name for f in fields(GradientConfig)}
+    for name, (low, high) in RANGES.items():
+        assert low <= getattr(default, name) <= high
+        GradientConfig.parse(f"mlp:{name}={high}")  # the ends are inside
+
+
+def test_the_memory_estimate_refuses_before_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dim=256, hidden=4096, probes=4096 on 2 × 50000 tokens: 200M probe rows and their predictions."""
+    tokens = np.random.default_rng(0).integers(0, 50_000, (5000, 2))
+    instance = PartitionInstance.from_arrays([50_000, 50_000], [2, 2], tokens, [0] * 5000)
+    options = SolveOptions(backend="gradient", solver="mlp:dim=256,hidden=4096,probes=4096", time_limit=5)
+    with pytest.raises(InvalidOptions, match="LATENTSAT_MAX_GRADIENT_BYTES") as error:
+        select_strategy(instance, options)
+    assert error.value.field == "options.solver"
+    config = GradientConfig.parse("mlp:dim=256,hidden=4096,probes=4096")
+    assert config.memory_bytes(5000, (50_000,) * 2, (2, 2), 2) > 20 * config.memory_bytes(5000, (20, 20), (2, 2), 2)
+    monkeypatch.setenv("LATENTSAT_MAX_GRADIENT_BYTES", str(2**20))  # the bound is a setting
+    with pytest.raises(InvalidOptions):
+        select_strategy(instance, SolveOptions(backend="gradient", time_limit=5))
+
+
+def test_training_looks_at_the_deadline_after_every_step() -> None:
+    """Training looked at the deadline once per epoch: with batch=1 a whole epoch (240 steps) ran past it. What the
+    limit controls is counted, not timed: with the deadline already past, one step runs."""
+    instance, _ = planted_partition(groups=3, size=20, classes=2, labels=2, n_samples=240, seed=3)
+    target = PartitionToSamples().forward(instance)
+    config = GradientConfig.parse("mlp:batch=1,steps=100000")
+    _, stats = train(target, config, np.random.default_rng(0), deadline=time.perf_counter() - 1)
+    assert stats["steps"] == 1 and stats["epochs"] == 0
+
+
+def test_probe_predictions_stop_at_the_deadline() -> None:
+    """Past the deadline, a group's probe predictions (N_i · probes rows through the MLP: 5 s past a 5 s limit at
+    hidden=4096) are not computed; the group clusters its raw embeddings instead."""
+    instance, _ = planted_partition(groups=2, size=20, classes=2, labels=2, n_samples=200, seed=3)
+    target = PartitionToSamples().forward(instance)
+    config = GradientConfig.parse("mlp:probes=64")
+    tensors, _ = train(target, GradientConfig.parse("mlp:steps=1"), np.random.default_rng(0), time.perf_counter() + 60)
+    rng = np.random.default_rng(0)
+    late = cluster_features(tensors, target, config, rng, deadline=time.perf_counter() - 1)
+    assert all(f is tensors[f"e{i}"] for i, f in enumerate(late))
+    in_time = cluster_features(tensors, target, config, rng, deadline=time.perf_counter() + 60)
+    assert [f.shape for f in in_time] == [(20, 64 * 2)] * 2
+
 
 
 def test_kmeans_separates_well_separated_blobs() -> None:

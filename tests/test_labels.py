@@ -227,3 +227,16 @@ def test_npz_labels_wider_than_float64_keep_their_identity_or_are_refused() -> N
         assert refused.value.field == "samples[1][-1]"
     assert load_npz(archive(np.array([1, 2], dtype=np.longdouble))).n_labels == 2
     assert load_npz(archive(np.array([1.5, 2], dtype=np.float16))).raw_labels.tolist() == [1.5, 2.0]
+
+
+@pytest.mark.parametrize(("value", "shown"), [(np.nan, "NaN"), (np.inf, "inf"), (-np.inf, "-inf")])
+def test_a_non_finite_label_is_named_as_the_user_wrote_it(value: float, shown: str) -> None:
+    """An .npz NaN label was reported as `got np.float64(nan)`: numpy's repr, not the user's value."""
+    buffer = io.BytesIO()
+    labels = np.array([1.0, value])
+    np.savez(buffer, tokens=np.array([[0], [1]]), labels=labels, sizes=np.array([2]), classes=np.array([1]))
+    for load in (lambda: load_npz(buffer.getvalue()), lambda: instance_from_dict(one_class([1.0, value]))):
+        with pytest.raises(InvalidInstance) as caught:
+            load()
+        assert caught.value.field == "samples[1][-1]"
+        assert str(caught.value).endswith(f"labels must be finite, got {shown}"), str(caught.value)

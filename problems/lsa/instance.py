@@ -3,20 +3,23 @@
 JSON wire form:
     {"kind": "lsa", "d": 2, "x": [["1", "0"], ...m rows of d rationals...], "mode": "exact-grid",
      "grid": [-2, -1, 0, 1, 2]}
-`x` may be omitted when `markov` = {"n": 100, "p": "1/2"} is given: then X = X*(d, n, p). `best-fit` needs `markov`
-(its loss is weighted by that model's H).
+Give exactly one of `x` and `markov` = {"n": 100, "p": "1/2"}: with `markov`, X = X*(d, n, p) (`best-fit` needs
+`markov`: its loss is weighted by that model's H). Both at once is refused (naming `x`): which one counts would
+depend on the mode. Every rational is bounded (`problems.bilinear.bounded_rational`): no booleans, at most
+`RATIONAL_DIGITS_MAX` digits above and below the line; the real-mode box by `max_lsa_box` (the MILP's big-M).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from problems.bilinear import BilinearSystem, Rational, fraction_text, to_fraction
 from problems.errors import InvalidInstance, field_path
@@ -32,14 +35,17 @@ class MarkovSource(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     n: int = Field(ge=1, le=100_000, description="context length n")
-    p: Rational = Field(default="1/2", description="initial-state probability, a rational in [0, 1]")
+    p: Rational = Field(default="1/2", description="initial-state probability, a rational with 0 < p < 1")
 
-    @model_validator(mode="after")
-    def _p_in_unit_interval(self) -> MarkovSource:
-        value = _rational(self.p, "p")
-        if not 0 <= value <= 1:
-            raise ValueError(f"p must lie in [0, 1], got {self.p}")
-        return self
+    @field_validator("p")
+    @classmethod
+    def _p_in_open_unit_interval(cls, p: Rational) -> Rational:
+        if not 0 < _rational(p, "p") < 1:
+            raise ValueError(
+                f"p must satisfy 0 < p < 1, got {p}: at p = 0 or 1 the first state is constant, H is singular "
+                "and X* is not unique (`latentsat lsa xstar` gives its minimum-norm choice)"
+            )
+        return p
 
 
 class LsaSpec(BaseModel):
@@ -66,6 +72,8 @@ class LsaSpec(BaseModel):
         m = (self.d + 1) * (self.d + 2) // 2
         if self.x is None and self.markov is None:
             raise ValueError("give x (the target X) or markov (to use X*)")
+        if self.x is not None and self.markov is not None:
+            raise ValueError("x and markov are both given: give x (the target X) or markov (X = X*), not both")
         if self.x is not None:
             if len(self.x) != m:
                 raise ValueError(f"x must have m = {m} rows for d = {self.d}, got {len(self.x)}")
@@ -152,9 +160,12 @@ def lsa_from_dict(data: Any) -> LsaInstance:
         spec = LsaSpec.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InvalidInstance(first["msg"], _field_path(first["loc"], first["msg"])) from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise InvalidInstance(message, _field_path(first["loc"], message)) from exc
     limits = active_limits()  # before X* is computed: its cost grows steeply with d
     limits.require(len(spec.grid), "max_grid_values", "grid", "the number of grid values")
+    magnitude = max(abs(to_fraction(spec.box[0])), abs(to_fraction(spec.box[1])))
+    limits.require(math.ceil(magnitude), "max_lsa_box", "box", "the box's largest |lo|, |hi|")
     if spec.markov is not None:
         limits.require(spec.d, "max_markov_d", "d", "d of a Markov-model instance")
     instance = LsaInstance(spec)

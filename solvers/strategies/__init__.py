@@ -123,7 +123,9 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
         return shortcut  # a complete backend would only rediscover a counting argument, slowly
     if options.unique and not backend.complete:
         raise InvalidOptions(f"{name!r} is a heuristic: it cannot prove uniqueness", "options.unique")
-    return DirectStrategy(backend_name, solver, label=name)
+    direct = DirectStrategy(backend_name, solver, label=name)
+    direct.refuses(instance)  # e.g. a learner's memory on this instance
+    return direct
 
 
 def _shortcut(instance: PartitionInstance) -> PigeonholeStrategy | CliqueStrategy | None:

@@ -17,7 +17,7 @@ from reductions.registry import ReductionEntry, encoding_targets, find_encoding
 from solvers.base import Backend, SolveResult, Status
 from solvers.certify import infeasibility_certificate, optimality_certificate, settle_uniqueness
 from solvers.decode import decoded_answer, out_of_time, result_stats
-from solvers.registry import get_backend
+from solvers.registry import check_backend, get_backend
 from solvers.run import Clock, Progress, Run
 
 
@@ -38,6 +38,12 @@ class DirectStrategy:
     def targets(self) -> frozenset[str]:
         """What the registered partition encodings produce: a backend must take one of these."""
         return encoding_targets("partition")
+
+    def refuses(self, instance: PartitionInstance) -> None:
+        """Refuse, naming the option, what this backend cannot afford on the instance (before any work)."""
+        backend, solver = check_backend(self.backend, self.solver, self.targets)  # builds nothing
+        if "samples" in backend.solver_accepts(solver):
+            backend.check_fits(solver, instance.n_samples, instance.sizes, instance.budgets, instance.n_labels)
 
     def run(self, instance: PartitionInstance, options: SolveOptions, clock: Clock, progress: Progress) -> Answer:
         backend = get_backend(self.backend, self.solver, self.targets)

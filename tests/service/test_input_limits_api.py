@@ -65,3 +65,43 @@ def test_reductions_are_bounded_like_jobs(http: httpx.Client, name: str, source:
     response = http.post(f"/v1/reductions/{name}", json=source)
     assert response.status_code == 413, response.text
     assert response.json()["error"]["field"] == field
+
+
+SMALL = partition([{"size": 3, "classes": 2}], [[0, 1], [1, 1], [2, 0]])
+WIDE = partition([{"size": 50_000, "classes": 2}] * 2, [[t, t, t % 2] for t in range(5000)])
+
+
+@pytest.mark.parametrize(
+    ("kind", "instance", "options", "status", "field"),
+    [
+        # gradient hyperparameters out of range: was 202, then a failed job (out of memory) or NaN training
+        *(
+            ("partition", SMALL, {"backend": "gradient", "solver": f"mlp:{s}"}, 422, "options.solver")
+            for s in ("lr=nan", "lr=inf", "weight_decay=nan", "probes=-1", "hidden=100000000")
+        ),
+        # in range, but the model would not fit this instance's memory bound (probe rows × hidden)
+        ("partition", WIDE, {"backend": "gradient", "solver": "mlp:dim=256,hidden=4096,probes=4096"}, 422,
+         "options.solver"),
+        ("lsa", {"kind": "lsa", "d": 1, "markov": {"n": 3}, "x": [["0"], ["0"], ["0"]]}, {}, 422, "instance.x"),
+        ("lsa", {"kind": "lsa", "d": 2, "markov": {"n": 100, "p": "1"}, "mode": "best-fit"}, {}, 422,
+         "instance.markov.p"),
+        ("lsa", {"kind": "lsa", "d": 1, "x": [[True], ["5"], ["3"]]}, {}, 422, "instance.x[0][0]"),
+        ("lsa", {"kind": "lsa", "d": 1, "x": [["2"], ["5"], ["3"]], "mode": "real", "box": ["-1e50", "1e50"]}, {},
+         422, "instance.box[0]"),
+        ("lsa", {"kind": "lsa", "d": 1, "x": [["2"], ["5"], ["3"]], "mode": "real", "box": [-(10**7), 10**7]}, {},
+         413, "instance.box"),
+    ],
+)  # fmt: skip
+def test_bad_options_and_lsa_fields_are_refused_at_submission(
+    http: httpx.Client, kind: str, instance: dict[str, Any], options: dict[str, Any], status: int, field: str
+) -> None:
+    response = http.post("/v1/jobs", json={"kind": kind, "instance": instance, "options": options})
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["field"] == field
+
+
+def test_a_body_that_cannot_be_read_is_400_naming_the_body(http: httpx.Client) -> None:
+    broken = {"Content-Type": "multipart/form-data; boundary=xyz"}
+    response = http.post("/v1/jobs/upload", content=b"--xyz\r\nnot a part header\r\n", headers=broken)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["field"] == "body"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, UploadFile
@@ -88,10 +89,8 @@ async def submit_job(
 ) -> JSONResponse:
     """Queue a job `{kind, instance, options}`; the job is committed to the store before this answers."""
     blob = canonical_json(request.instance)
-    return await _submit(
-        owner, request.kind, "json", blob, request.options, settings, store, pool, metrics, wait, idempotency_key,
-        decoded=request.instance,
-    )  # fmt: skip
+    job = Submission(owner, request.kind, "json", blob, request.options, idempotency_key, request.instance)
+    return await _submit(job, settings, store, pool, metrics, wait)
 
 
 @router.post("/upload", status_code=202, response_model=JobView, responses=SUBMIT_RESPONSES)
@@ -108,10 +107,8 @@ async def submit_upload(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Queue a job whose instance is a binary `.npz` upload (multipart), for instances too large for JSON."""
-    blob = await file.read()
-    return await _submit(
-        owner, kind, "npz", blob, _form_options(options), settings, store, pool, metrics, wait, idempotency_key
-    )
+    job = Submission(owner, kind, "npz", await file.read(), _form_options(options), idempotency_key)
+    return await _submit(job, settings, store, pool, metrics, wait)
 
 
 def _form_options(text: str) -> SolveOptions:
@@ -121,28 +118,30 @@ def _form_options(text: str) -> SolveOptions:
         raise from_validation_error(exc, InvalidOptions, "options") from exc
 
 
+@dataclass(frozen=True)
+class Submission:
+    """One submitted job as received: whose, which kind, in which form (`json` or `npz`), with which options;
+    `decoded` is a JSON instance as the request body already decoded it (`blob` is its canonical form)."""
+
+    owner: str
+    kind: str
+    fmt: str
+    blob: bytes
+    options: SolveOptions
+    idempotency_key: str | None
+    decoded: Any = None
+
+
 async def _submit(
-    owner: str,
-    kind: str,
-    fmt: str,
-    blob: bytes,
-    options: SolveOptions,
-    settings: Any,
-    store: Store,
-    pool: Any,
-    metrics: Metrics,
-    wait: float | None,
-    idempotency_key: str | None,
-    decoded: Any = None,
+    job: Submission, settings: Any, store: Store, pool: Any, metrics: Metrics, wait: float | None
 ) -> JSONResponse:
-    accept = (owner, kind, fmt, blob, options, settings, store, pool, idempotency_key, decoded)
-    if fmt == "json" and len(blob) <= INLINE_ACCEPT_MAX_BYTES:  # well under a millisecond: no thread-pool trip
-        record, created, ticket = _accept(*accept)
+    if job.fmt == "json" and len(job.blob) <= INLINE_ACCEPT_MAX_BYTES:  # well under a millisecond: no thread hop
+        record, created, ticket = _accept(job, settings, store, pool)
     else:
-        record, created, ticket = await run_in_threadpool(_accept, *accept)
+        record, created, ticket = await run_in_threadpool(_accept, job, settings, store, pool)
     if created:
         pool.notify()  # it starts now if a worker is free, while its commit goes to disk
-        metrics.submitted.labels(kind).inc()
+        metrics.submitted.labels(job.kind).inc()
     if wait:
         await pool.wait(record.id, min(wait, settings.max_wait))
         record = store.get(record.id) or record
@@ -157,33 +156,25 @@ async def _submit(
     return JSONResponse(JobView.of(record).model_dump(mode="json"), status_code=202, headers=location)
 
 
-def _accept(
-    owner: str,
-    kind: str,
-    fmt: str,
-    blob: bytes,
-    options: SolveOptions,
-    settings: Any,
-    store: Store,
-    pool: Any,
-    idempotency_key: str | None,
-    decoded: Any,
-) -> tuple[JobRecord, bool, int]:
+def _accept(submission: Submission, settings: Any, store: Store, pool: Any) -> tuple[JobRecord, bool, int]:
     """Validate and commit the job (or find the one its idempotency key made); the commit's ticket for
     `store.durable`, which the caller awaits before answering.
 
     The parsed instance is handed to the dispatcher under the new job's id before the job is committed, so the
     worker gets it with the task instead of parsing the stored bytes again.
     """
-    job, parsed = prepare_job(owner, kind, fmt, blob, options, settings, idempotency_key, decoded)
-    existing = store.get_by_key(owner, idempotency_key) if idempotency_key else None
+    owner, key = submission.owner, submission.idempotency_key
+    job, parsed = prepare_job(
+        owner, submission.kind, submission.fmt, submission.blob, submission.options, settings, key, submission.decoded
+    )
+    existing = store.get_by_key(owner, key) if key else None
     if existing is not None:
         if existing.request_sha256 != job.request_sha256:
             raise IdempotencyConflict("this Idempotency-Key was used for a different request", "Idempotency-Key")
         return existing, False, store.latest_ticket()  # its own commit may still be on its way to disk
     if store.queue_depth() >= settings.max_queue:
         raise QueueFull(f"the queue holds {settings.max_queue} jobs, the most this server allows")
-    pool.keep_parsed(job.id, parsed, len(blob))
+    pool.keep_parsed(job.id, parsed, len(submission.blob))
     created = False
     try:
         record, created, ticket = store.create_pending(job)

@@ -9,27 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from problems.answers import Answer, AnswerStatus, SolveOptions
+from problems.answers import Certificate
 from problems.partition import PartitionInstance
 from solvers.clique import CliqueWitness, clique_certificate
-from solvers.run import Clock, Progress
+from solvers.strategies.pigeonhole import ShortCut
 
 
 @dataclass(frozen=True)
-class CliqueStrategy:
+class CliqueStrategy(ShortCut):
     """Answer `infeasible` from `witness`: K_group + 1 tokens of one group, pairwise forced apart."""
 
     name: ClassVar[str] = "clique"
-    kind: ClassVar[str] = "partition"
-    instances: ClassVar[str] = "exact"
-    backends: ClassVar[tuple[str, ...]] = ()
 
     witness: CliqueWitness
 
-    def run(self, instance: PartitionInstance, options: SolveOptions, clock: Clock, progress: Progress) -> Answer:
-        progress("check")
-        certificate = clique_certificate(instance, self.witness)
-        answer = Answer(status=AnswerStatus.INFEASIBLE, certificate=certificate, stats={"strategy": self.name})
-        if options.all is not None:  # no solution at all: the count (0) is exact by the same certificate
-            answer = answer.model_copy(update={"solutions": [], "count_exact": True})
-        return answer
+    def certify(self, instance: PartitionInstance) -> Certificate:
+        return clique_certificate(instance, self.witness)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -92,3 +93,14 @@ def running_server(db: Path, env: dict[str, str] | None = None, workers: int = 2
         yield server
     finally:
         stop_server(server)
+
+
+def job_pid(client: Any, job_id: str) -> int:
+    """The pid of the process that runs the job, from the job's log (a `service.client.Client`)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for line in client.log(job_id)["text"].splitlines():
+            if "job process" in line:
+                return int(line.split("job process ")[1].split(":")[0])
+        time.sleep(0.05)
+    raise AssertionError("the job never logged its process id")

@@ -15,7 +15,7 @@ from problems.generate import planted_partition
 from problems.partition import dump_npz, instance_from_dict
 from service.client import ApiError, Client
 from solvers.certificates import check_answer
-from tests.service.server import KEY_A, Server, alive, children_of
+from tests.service.server import KEY_A, Server, alive, children_of, job_pid
 
 AUTH = {"Authorization": f"Bearer {KEY_A}"}
 
@@ -111,20 +111,10 @@ def test_log_is_served_incrementally(server: Server, small_instance: dict[str, A
         assert client.log(job["id"], 5)["text"] == first["text"][5:]
 
 
-def _job_pid(client: Client, job_id: str) -> int:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for line in client.log(job_id)["text"].splitlines():
-            if "job process" in line:
-                return int(line.split("job process ")[1].split(":")[0])
-        time.sleep(0.05)
-    raise AssertionError("the job never logged its process id")
-
-
 def test_cancel_kills_a_running_solve_within_a_second(server: Server, long_instance: dict[str, Any]) -> None:
     with client_for(server) as client:
         job = client.submit(long_instance, options={"backend": "pysat", "time_limit": 120})
-        pid = _job_pid(client, job["id"])
+        pid = job_pid(client, job["id"])
         deadline = time.monotonic() + 30  # the solver grandchild starts after encoding
         while not children_of(pid) and time.monotonic() < deadline:
             time.sleep(0.05)

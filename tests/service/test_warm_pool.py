@@ -9,17 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from service.client import Client
-from tests.service.server import KEY_A, Server, alive, children_of, running_server
-
-
-def job_pid(client: Client, job_id: str) -> int:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for line in client.log(job_id)["text"].splitlines():
-            if "job process" in line:
-                return int(line.split("job process ")[1].split(":")[0])
-        time.sleep(0.05)
-    raise AssertionError("the job never logged its process id")
+from tests.service.server import KEY_A, Server, alive, children_of, job_pid, running_server
 
 
 def test_jobs_reuse_warm_workers_and_a_cancelled_one_is_replaced(

@@ -50,8 +50,10 @@ def generate(
     noise: Annotated[float, typer.Option(help="ε: each label becomes another value with probability ε")] = 0.0,
     max_violations: Annotated[
         str | None,
-        typer.Option(help="samples the answer may leave unexplained: an integer, or minimize",
-                     show_default="0; minimize with --noise or --model topics"),
+        typer.Option(
+            help="samples the answer may leave unexplained: an integer, or minimize",
+            show_default="0; minimize with --noise or --model topics",
+        ),
     ] = None,
     vocabulary: Annotated[int, typer.Option(min=1, help="topics: words in the vocabulary (group 2)")] = 300,
     documents: Annotated[int, typer.Option(min=1, help="topics: documents (group 1)")] = 200,
@@ -125,7 +127,12 @@ def _allowing(instance: PartitionInstance, max_violations: str | None, noisy: bo
         raise InvalidOptions(f"expected an integer >= 0 or 'minimize', got {chosen!r}", "--max-violations")
     allowed: int | str = chosen if chosen == "minimize" else int(chosen)
     return PartitionInstance.from_arrays(
-        instance.sizes, instance.budgets, instance.tokens, instance.raw_labels, allowed, instance.label_tolerance  # type: ignore[arg-type]
+        instance.sizes,
+        instance.budgets,
+        instance.tokens,
+        instance.raw_labels,
+        allowed,
+        instance.label_tolerance,  # type: ignore[arg-type]
     )
 
 

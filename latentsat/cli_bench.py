@@ -84,8 +84,14 @@ def bench(
 
 
 def run_and_report(
-    suite: str, solvers: list[str], out: Path, time_limit: float, memory_mb: int, quiet: bool = False,
-    queue: str | None = None, baseline: Path | None = None,
+    suite: str,
+    solvers: list[str],
+    out: Path,
+    time_limit: float,
+    memory_mb: int,
+    quiet: bool = False,
+    queue: str | None = None,
+    baseline: Path | None = None,
 ) -> None:
     """The suite's jobs with progress on stderr, then the summary table; running them and writing the reports is
     the bench library's (`bench.runner.run_suite`)."""

@@ -99,9 +99,7 @@ def submit(
     kind: Annotated[
         str | None, typer.Option(help="problem kind", show_default="the file's `kind`, else partition")
     ] = None,
-    backend: Annotated[
-        str | None, typer.Option(help="as for `solve`", show_default="chosen per instance")
-    ] = None,
+    backend: Annotated[str | None, typer.Option(help="as for `solve`", show_default="chosen per instance")] = None,
     solver: Annotated[
         str | None, typer.Option(help="sub-solver, e.g. cadical195", show_default="the backend's own")
     ] = None,

@@ -225,4 +225,3 @@ class Dispatcher:
         if self.on_finish is not None and state is not JobState.QUEUED:
             elapsed = time.time() - (record.started_at or time.time())
             self.on_finish(record, state, status, elapsed)
-

@@ -121,9 +121,7 @@ class RedisExecutor:
         with self._lock:
             self._flights[task.queue_id] = Flight(task)
         timeout = int(task.time_limit + self.hard_kill_grace_s) + 30  # RQ's own limit: only if this node is gone
-        self.queue.enqueue(
-            run_queued, task, job_id=task.queue_id, job_timeout=timeout, result_ttl=0, failure_ttl=3600
-        )
+        self.queue.enqueue(run_queued, task, job_id=task.queue_id, job_timeout=timeout, result_ttl=0, failure_ttl=3600)
 
     def cancel(self, job_id: str) -> None:
         flight = self._pop(job_id)

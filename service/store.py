@@ -362,9 +362,7 @@ class Store:
                     (JobState.FAILED.value, "interrupted", f"interrupted twice; last: {message}", time.time(), job_id),
                 )
                 return JobState.FAILED
-            db.execute(
-                "UPDATE jobs SET state = ?, started_at = NULL WHERE id = ?", (JobState.QUEUED.value, job_id)
-            )
+            db.execute("UPDATE jobs SET state = ?, started_at = NULL WHERE id = ?", (JobState.QUEUED.value, job_id))
             return JobState.QUEUED
 
     def recover(self) -> dict[str, int]:

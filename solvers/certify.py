@@ -213,9 +213,7 @@ def _direct_cnf(run: Run, solved_by: Any, target: Any) -> tuple[PartitionToCnf, 
     return encoder, encoder.forward(run.instance)
 
 
-def refined_uniqueness(
-    run: Run, encoder: Any, cnf: CNF, classes: list[list[int]], result: SolveResult
-) -> Uniqueness:
+def refined_uniqueness(run: Run, encoder: Any, cnf: CNF, classes: list[list[int]], result: SolveResult) -> Uniqueness:
     """An incremental run on `cnf` that added the blocking clause of `classes` itself: UNSAT with a checked proof
     (or no proof asked for) ⇒ unique."""
     verdict = Uniqueness(stats={"unique_check": result.status.value})

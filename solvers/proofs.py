@@ -38,8 +38,6 @@ from solvers.proof_text import (
 REBUILD_AFTER_DELETIONS = 10_000
 
 
-
-
 def dimacs(clauses: Sequence[Sequence[int]], n_vars: int | None = None) -> str:
     """DIMACS CNF text: a `p cnf` header and one `... 0` line per clause (trailing newline).
 

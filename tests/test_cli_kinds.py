@@ -63,7 +63,6 @@ def test_an_unknown_backend_lists_the_choices(tmp_path: Path) -> None:
     assert all(name in result.output for name in ("pysat", "cpsat", "gradient", "fast", "portfolio"))
 
 
-
 @pytest.mark.parametrize(
     ("instance", "backend", "names"),
     [

@@ -113,7 +113,6 @@ def test_probe_predictions_stop_at_the_deadline() -> None:
     assert [f.shape for f in in_time] == [(20, 64 * 2)] * 2
 
 
-
 def test_kmeans_separates_well_separated_blobs() -> None:
     rng = np.random.default_rng(0)
     points = np.concatenate([rng.normal(centre, 0.1, (20, 2)) for centre in (0.0, 5.0, 10.0)])

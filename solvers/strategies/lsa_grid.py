@@ -77,9 +77,7 @@ def grid_solution(instance: LsaInstance, solution: BilinearSolution, stats: dict
     )
 
 
-def grid_infeasible(
-    run: Run, proven: tuple[Any, Any, list[str]] | None, how: str, stats: dict[str, Any]
-) -> LsaAnswer:
+def grid_infeasible(run: Run, proven: tuple[Any, Any, list[str]] | None, how: str, stats: dict[str, Any]) -> LsaAnswer:
     """`infeasible`, with the checked DRUP refutation of the CNF encoding: the one the backend logged (`proven`:
     the map, the CNF and the proof lines), else one found now when proofs are on, else an unchecked claim."""
     instance, options = run.instance, run.options

@@ -25,6 +25,7 @@ DECISIVE = frozenset({AnswerStatus.SOLVED, AnswerStatus.UNIQUE, AnswerStatus.INF
 START_RESERVE_S = 0.05  # of the member's limit, for forking and sending the answer back
 OVERRUN_S = 1.5  # a member may check a proof just past its limit (run.CHECK_GRACE_S); then it is killed
 
+
 @dataclass(frozen=True)
 class Member:
     """One racer: a partition backend (or named strategy) and its optional sub-solver: `backend[/solver]`."""

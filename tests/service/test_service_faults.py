@@ -110,9 +110,7 @@ def test_serve_help_shows_every_default() -> None:
 
 
 @pytest.mark.parametrize("pool", ["warm", "process"])
-def test_job_processes_die_with_a_killed_server(
-    tmp_path: Path, long_instance: dict[str, Any], pool: str
-) -> None:
+def test_job_processes_die_with_a_killed_server(tmp_path: Path, long_instance: dict[str, Any], pool: str) -> None:
     """`kill -9` of the server alone while a job solves: the job and its solver processes go within seconds."""
     server = start_server(tmp_path / "jobs.db", {"LATENTSAT_POOL": pool}, workers=1)
     try:

@@ -52,7 +52,7 @@ def prepare_job(
         parsed = parse_instance(kind, fmt, blob, settings)  # every size limit, before any array is built
     if options.backend is None:  # the default is a per-instance choice: recorded with the job, as it will run
         options = options.model_copy(update={"backend": default_backend(parsed)})
-    select_strategy(parsed, options)  # what depends on the instance (a mode's backends, `unique` when noisy)
+    select_strategy(parsed, options, shortcuts=False)  # what depends on the instance (a mode's backends, ...)
     n_samples = sample_count(parsed)
     option_data = options.model_dump(mode="json")
     job = NewJob(

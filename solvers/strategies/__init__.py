@@ -85,9 +85,11 @@ def default_backend(instance: Any) -> str:
     return EXACT_DEFAULT
 
 
-def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
+def select_strategy(instance: Any, options: SolveOptions, shortcuts: bool = True) -> Strategy:
     """The one place that decides how a solve runs, from the instance and the options; it refuses (a 4xx naming
-    the option) what cannot apply. Nothing is built here: the chosen strategy builds its backend once, in `run`."""
+    the option) what cannot apply. Nothing is built here: the chosen strategy builds its backend once, in `run`.
+    `shortcuts=False` skips looking for a pigeonhole or clique witness (the service's check at submission only
+    validates; the solve looks)."""
     name, solver = _named(options.backend or default_backend(instance), options.solver)
     if options.all is not None and not isinstance(instance, PartitionInstance):
         raise InvalidOptions("`all` enumerates partition solutions only", "options.all")
@@ -105,7 +107,7 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
     if options.unique and not exact:
         raise InvalidOptions("uniqueness is defined for exact recovery only (max_violations = 0)", "options.unique")
     if options.all is not None:
-        return _all_solutions(instance, name, solver)
+        return _all_solutions(instance, name, solver, shortcuts)
     if name == PortfolioStrategy.name:
         return PortfolioStrategy.of(solver or DEFAULT_MEMBERS, options.unique)
     if name == NoisyStrategy.name and not exact:
@@ -115,11 +117,11 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
         name = FastStrategy.name
     if name == FastStrategy.name and exact:
         _, solver = check_backend(FastStrategy.backends[0], solver, FastStrategy.targets)
-        return _shortcut(instance) or FastStrategy(solver)
+        return _shortcut(instance, shortcuts) or FastStrategy(solver)
     # the direct strategy; `fast` on a noisy instance too (its merges and implied clauses need exactness)
     backend_name = "pysat" if name == FastStrategy.name else name
     backend, solver = check_backend(backend_name, solver, PARTITION_TARGETS)
-    if exact and backend.complete and (shortcut := _shortcut(instance)):
+    if exact and backend.complete and (shortcut := _shortcut(instance, shortcuts)):
         return shortcut  # a complete backend would only rediscover a counting argument, slowly
     if options.unique and not backend.complete:
         raise InvalidOptions(f"{name!r} is a heuristic: it cannot prove uniqueness", "options.unique")
@@ -128,9 +130,12 @@ def select_strategy(instance: Any, options: SolveOptions) -> Strategy:
     return direct
 
 
-def _shortcut(instance: PartitionInstance) -> PigeonholeStrategy | CliqueStrategy | None:
+def _shortcut(instance: PartitionInstance, look: bool = True) -> PigeonholeStrategy | CliqueStrategy | None:
     """An exact instance refuted from its samples alone: the pigeonhole short-cut (more distinct labels than the
-    table has cells), else the clique short-cut (K_i + 1 tokens pairwise forced apart), else None."""
+    table has cells), else the clique short-cut (K_i + 1 tokens pairwise forced apart), else None (or if not
+    `look`)."""
+    if not look:
+        return None
     witness = distinct_label_witness(instance)
     if witness is not None:
         return PigeonholeStrategy(witness)
@@ -138,14 +143,14 @@ def _shortcut(instance: PartitionInstance) -> PigeonholeStrategy | CliqueStrateg
     return CliqueStrategy(clique) if clique is not None else None
 
 
-def _all_solutions(instance: PartitionInstance, name: str, solver: str | None) -> Strategy:
+def _all_solutions(instance: PartitionInstance, name: str, solver: str | None, shortcuts: bool) -> Strategy:
     """`all: M`: enumeration on the fast CNF (`fast`, the default) or the direct CNF (`pysat`), exact only."""
     if instance.max_violations != 0:
         raise InvalidOptions("`all` enumerates exact solutions only (max_violations = 0)", "options.all")
     if name not in ENCODINGS:
         raise InvalidOptions(f"`all` needs a CNF strategy: {', '.join(ENCODINGS)}", "options.all")
     _, solver = check_backend(AllSolutionsStrategy.backends[0], solver, AllSolutionsStrategy.targets)
-    return _shortcut(instance) or AllSolutionsStrategy(name, solver)
+    return _shortcut(instance, shortcuts) or AllSolutionsStrategy(name, solver)
 
 
 def check_options(kind: str, options: SolveOptions) -> None:

@@ -157,9 +157,11 @@ register(
         lambda: planted_grid([3], [3], [2], [5000], [16], seeds=2),
     )
 )
-# the public files: ../shared/data/dimacs-col beside the checkout, or the folder LATENTSAT_DIMACS_COL names
+# the public files: the copy in tests/data/public (byte for byte the published ones), or LATENTSAT_DIMACS_COL
 DIMACS_COL = Path(
-    os.environ.get("LATENTSAT_DIMACS_COL", Path(__file__).resolve().parents[2] / "shared" / "data" / "dimacs-col")
+    os.environ.get(
+        "LATENTSAT_DIMACS_COL", Path(__file__).resolve().parents[1] / "tests" / "data" / "public" / "dimacs-col"
+    )
 )
 DIMACS_CHROMATIC = {"myciel3": 4, "myciel4": 5, "myciel5": 6, "queen5_5": 5, "queen6_6": 7, "huck": 11, "jean": 10,
                     "david": 11, "anna": 11, "games120": 9, "miles250": 8, "homer": 13, "1-FullIns_3": 4,

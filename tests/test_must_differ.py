@@ -22,7 +22,7 @@ from solvers.certificates import check_answer
 from solvers.pipeline import solve
 from tests.strategies import tiny_partition_instances
 
-DIMACS = Path(__file__).resolve().parents[2] / "shared" / "data" / "dimacs-col"  # beside the checkout
+DIMACS = Path(__file__).resolve().parent / "data" / "public" / "dimacs-col"  # the public files, copied
 # χ and ω as published (the folder's README); R1 at K = χ − 1 must be infeasible
 CHROMATIC = {"myciel3": (4, 2), "myciel4": (5, 2), "1-FullIns_3": (4, 3), "2-Insertions_3": (4, 2),
              "queen5_5": (5, 5), "huck": (11, 11), "jean": (10, 10), "david": (11, 11), "anna": (11, 11),

@@ -81,3 +81,13 @@ def test_a_backend_the_lsa_mode_does_not_take_is_refused_not_replaced(
     result = runner.invoke(app, ["solve", str(path), "--backend", backend])
     assert result.exit_code == 2, result.output
     assert "options.backend" in result.output and names in result.output
+
+
+def test_a_markov_model_bundle_is_checked_as_written(tmp_path: Path) -> None:
+    """The bundle of a best-fit instance wrote X* beside `markov`, which reading then refused (exit 2)."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "lsa_best_fit.json"
+    bundle = tmp_path / "cert.json"
+    assert runner.invoke(app, ["solve", str(example), "--bundle", str(bundle)]).exit_code == 0
+    assert "x" not in json.loads(bundle.read_text())["instance"]
+    checked = runner.invoke(app, ["check", str(bundle)])
+    assert checked.exit_code == 0 and json.loads(checked.stdout)["ok"] is True, checked.output

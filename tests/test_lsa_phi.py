@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from problems.bilinear import residuals, solution_from_lists, verify_bilinear
+from problems.bilinear import fraction_text, residuals, solution_from_lists, verify_bilinear
 from problems.errors import InstanceTooLarge, InvalidInstance
 from problems.lsa.instance import lsa_from_dict
 from problems.lsa.markov import x_star
@@ -107,4 +107,5 @@ def test_rationals_within_the_bound_are_exact() -> None:
 def test_markov_source_fills_x_with_x_star() -> None:
     instance = lsa_from_dict({"kind": "lsa", "d": 1, "markov": {"n": 100, "p": "1/2"}})
     assert instance.x == x_star(1, 100).x
-    assert instance.to_json_dict()["x"] == [["-200/16527"], ["29800/16527"], ["80/787"]]
+    assert [[fraction_text(v) for v in row] for row in instance.x] == [["-200/16527"], ["29800/16527"], ["80/787"]]
+    assert lsa_from_dict(instance.to_json_dict()).x == instance.x  # the wire form reads back (markov, not x beside)

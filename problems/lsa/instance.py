@@ -145,8 +145,11 @@ class LsaInstance:
         return phi_system(self.x, self.d)
 
     def to_json_dict(self) -> dict[str, Any]:
+        """The wire form: the spec, with a given X in canonical text. A Markov-model instance stays `markov` (X* is
+        derived from it, and `x` beside `markov` is refused on reading)."""
         data = self.spec.model_dump(mode="json", exclude_none=True)
-        data["x"] = [[fraction_text(v) for v in row] for row in self.x]
+        if self.spec.x is not None:
+            data["x"] = [[fraction_text(v) for v in row] for row in self.x]
         return data
 
     @cached_property

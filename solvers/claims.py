@@ -45,27 +45,22 @@ def _solver_word(answer: Any) -> Any:
 
 
 def _without_proof(answer: Any) -> Any:
-    """The status its verified part supports; the unchecked refutation stays only where `check` can finish it."""
-    claimed, fallback = answer.status, FALLBACK[answer.status]
-    certificate = answer.certificate
-    what = certificate.claim if certificate is not None and certificate.claim else "it carries no refutation"
-    if certificate is not None and certificate.kind == "drup" and not certificate.checked:
+    """The status its verified part supports; the unchecked refutation stays only where `check` can finish it (a
+    partition `unknown`: solvers/certificates.py)."""
+    claimed, fallback, certificate = answer.status, FALLBACK[answer.status], answer.certificate
+    unchecked_drup = certificate is not None and certificate.kind == "drup"  # `_certified` said: not checked
+    if unchecked_drup:
         what = "its DRUP proof was not checked within the time limit"
-    message = f"the solver's verdict was {claimed.value}, not certified: {what}; {fallback.value} is what was verified"
-    update: dict[str, Any] = {"status": fallback, "message": message}
-    if fallback is AnswerStatus.SOLVED:  # the verified solution is the certificate of `solved`
-        update["certificate"] = Certificate(kind="solution", checked=True, claim="the solution, verified")
-    elif not (certificate is not None and certificate.kind == "drup" and _keeps_proof(answer)):
-        update["certificate"] = Certificate(kind="none", checked=False, claim=what)
     else:
+        what = certificate.claim if certificate is not None and certificate.claim else "it carries no refutation"
+    message = f"the solver's verdict was {claimed.value}, not certified: {what}; {fallback.value} is what was verified"
+    if fallback is AnswerStatus.SOLVED:  # the verified solution is the certificate of `solved`
+        certificate = Certificate(kind="solution", checked=True, claim="the solution, verified")
+    elif unchecked_drup and isinstance(answer, Answer):
         message += " (the proof is kept: `latentsat check` checks it)"
-        update["message"] = message
-    return answer.model_copy(update=update)
-
-
-def _keeps_proof(answer: Any) -> bool:
-    """Only a partition `unknown` may carry an unchecked refutation of its encoding (solvers/certificates.py)."""
-    return isinstance(answer, Answer)
+    else:
+        certificate = Certificate(kind="none", checked=False, claim=what)
+    return answer.model_copy(update={"status": fallback, "message": message, "certificate": certificate})
 
 
 def _why_not_unique(answer: Any) -> str:

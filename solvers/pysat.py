@@ -83,10 +83,10 @@ def solve_until(solver: Any, deadline: float) -> bool | None:
     (a 14 s limit answered at 23 s on a loaded machine, issue 11 §6)."""
     if deadline == math.inf:
         return bool(solver.solve())
-    budget = FIRST_SLICE_CONFLICTS
-    while time.perf_counter() < deadline:
+    budget, now = FIRST_SLICE_CONFLICTS, time.perf_counter()
+    while now < deadline:
         solver.conf_budget(budget)
-        start = time.perf_counter()
+        start = now
         verdict = solver.solve_limited()
         if verdict is not None:
             return bool(verdict)
